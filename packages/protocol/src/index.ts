@@ -1,0 +1,26 @@
+export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES, type CommandCode } from "./commands.ts";
+export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer, type LineHandler } from "./line-framer.ts";
+export {
+  createLineShape,
+  createParsedCommand,
+  decodeLine,
+  parseLine,
+  scanLine,
+  type LineShape,
+  type ParsedCommand,
+} from "./parse-line.ts";
+export {
+  PROTOCOL_ERROR_BY_CODE,
+  PROTOCOL_ERROR_COUNT,
+  PROTOCOL_ERRORS,
+  type ProtocolErrorName,
+} from "./protocol-errors.ts";
+export {
+  encodeReplies,
+  REPLY_ERROR,
+  REPLY_FAIL,
+  REPLY_OK,
+  REPLY_PENDING,
+  REPLY_TEXT,
+  type ReplyCode,
+} from "./reply-codes.ts";

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// One root config so `vitest run` covers every workspace package and app.
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start real servers; two cores, so keep parallelism modest.
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
