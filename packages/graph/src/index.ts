@@ -1,0 +1,13 @@
+export { DependencyGraph, type GraphOptions } from "./dependency-graph.ts";
+export {
+  INDEX_ADDED,
+  INDEX_CYCLE,
+  INDEX_MISSING_DEPENDENCY,
+  INDEX_REPLACED,
+  INDEX_UNCHANGED,
+  indexChanged,
+  indexSucceeded,
+  REMOVE_HAS_DEPENDENTS,
+  REMOVE_NOT_INDEXED,
+  REMOVE_REMOVED,
+} from "./results.ts";
