@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   PKGI_DB_COMMIT_FAILED: "commit to {path} failed: {reason}",
   PKGI_LOAD_FILE: "cannot load {path}: {reason}",
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
+  PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
