@@ -148,6 +148,33 @@ export class DependencyGraph {
     }
   }
 
+  /**
+   * Start-up only: indexes `name` with `deps` without checking that the
+   * dependencies are indexed yet or that no cycle forms, so a stored graph
+   * loads in any order (a cyclic one, written with allowCycles, has no
+   * dependencies-first order). Call checkIntegrity() once all are in.
+   */
+  restore(name: string, deps: readonly string[]): void {
+    const epoch = this.nextEpoch();
+    if (this.scratch.length < deps.length) this.scratch = new Int32Array(deps.length * 2);
+    let unique = 0;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = this.ids.get(deps[i]) ?? this.intern(deps[i]);
+      if (this.mark[dep] === epoch) continue;
+      this.mark[dep] = epoch;
+      this.scratch[unique++] = dep;
+    }
+    let id = this.ids.get(name);
+    if (id === undefined) id = this.intern(name);
+    if (this.indexed[id] === 1) {
+      this.replace(id, unique);
+      return;
+    }
+    this.indexed[id] = 1;
+    this.packageCount++;
+    this.writeList(id, unique);
+  }
+
   /** Number of indexed packages that depend on `name` (0 when not indexed). */
   dependentsOf(name: string): number {
     const id = this.ids.get(name);

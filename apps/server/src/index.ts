@@ -1,0 +1,2 @@
+export { main } from "./cli.ts";
+export { autoWorkers, validateServeOptions } from "./options.ts";

@@ -1,0 +1,86 @@
+import os from "node:os";
+import path from "node:path";
+import { PkgIndexError } from "@pkgindex/errors";
+import type { LogFormat, LogLevel, ServerConfig } from "@pkgindex/runtime";
+
+// One definition per flag: yargs reads it (and PKGINDEX_<FLAG> env vars),
+// then validateServeOptions checks every value once, naming the flag.
+export const SERVE_OPTIONS = {
+  host: { type: "string", default: "0.0.0.0", describe: "Address to listen on (0.0.0.0: every IPv4 interface)" },
+  port: { type: "number", default: 8080, describe: "TCP port for clients (0: any free port, logged at start)" },
+  workers: {
+    type: "string",
+    default: "auto",
+    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto picks from the core count",
+  },
+  store: { type: "string", default: "sqlite", choices: ["sqlite", "memory"], describe: "Where the index is kept: sqlite (durable, in --data-dir) or memory (lost at exit)" },
+  "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database (created if missing)" },
+  sync: { type: "string", default: "full", choices: ["full", "normal", "off"], describe: "SQLite synchronous setting: full survives power loss; normal survives a process crash; off trusts the OS" },
+  "max-line-bytes": { type: "number", default: 65536, describe: "Longest request line accepted; a longer one gets ERROR and the connection is closed" },
+  "allow-cycles": { type: "boolean", default: false, describe: "Accept INDEX lists that close a dependency cycle" },
+  "max-pending-replies": { type: "number", default: 1024, describe: "Replies a connection may owe before the server stops reading from it" },
+  "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
+  "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
+  "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
+  "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1" },
+} as const;
+
+export interface RawServeOptions {
+  host: string;
+  port: number;
+  workers: string;
+  store: string;
+  dataDir: string;
+  sync: string;
+  maxLineBytes: number;
+  allowCycles: boolean;
+  maxPendingReplies: number;
+  maxWriteBuffer: number;
+  logLevel: string;
+  logFormat: string;
+  testHooks: boolean;
+}
+
+function bad(option: string, reason: string): PkgIndexError {
+  return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
+}
+
+function integer(option: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw bad(option, `expected a whole number from ${min} to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
+  }
+  return value;
+}
+
+/**
+ * The --workers auto rule. On this project's 2-core machines the benchmark
+ * (docs/BENCHMARKS.md) shows one I/O worker beside the state owner is best;
+ * each extra core runs one more I/O worker, leaving one core for the state
+ * owner, up to 8 (past that the state owner is the bound).
+ */
+export function autoWorkers(cores: number = os.availableParallelism()): number {
+  return Math.max(1, Math.min(8, cores - 1));
+}
+
+export function validateServeOptions(raw: RawServeOptions): ServerConfig {
+  if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
+  let workers: number;
+  if (raw.workers === "auto") workers = autoWorkers();
+  else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
+  else throw bad("workers", `expected auto or a whole number from 0 to 64, got ${JSON.stringify(raw.workers)}`);
+  return {
+    host: raw.host,
+    port: integer("port", raw.port, 0, 65535),
+    workers,
+    store: raw.store as ServerConfig["store"],
+    dataDir: path.resolve(raw.dataDir),
+    sync: raw.sync as ServerConfig["sync"],
+    maxLineBytes: integer("max-line-bytes", raw.maxLineBytes, 64, 64 * 1024 * 1024),
+    allowCycles: raw.allowCycles,
+    maxPendingReplies: integer("max-pending-replies", raw.maxPendingReplies, 1, 1_000_000),
+    maxWriteBuffer: integer("max-write-buffer", raw.maxWriteBuffer, 1024, 1024 * 1024 * 1024),
+    logLevel: raw.logLevel as LogLevel,
+    logFormat: raw.logFormat as LogFormat,
+    testHooks: raw.testHooks,
+  };
+}

@@ -1,0 +1,121 @@
+import type { MessagePort } from "node:worker_threads";
+import { REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
+import type { CommandDispatcher, Connection } from "./connection.ts";
+
+const INITIAL_BATCH_BYTES = 64 * 1024;
+/** Past this, a batch goes out before the turn ends: bounds one message. */
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+interface InFlight {
+  conns: Connection[];
+  count: number;
+}
+
+/**
+ * Worker mode: valid lines parsed in one event-loop turn, from every socket
+ * of this worker, travel to the state owner as ONE message: their bytes,
+ * newline-separated, in a transferred buffer. The state owner writes the
+ * reply codes over the start of that same buffer and transfers it back, so
+ * in steady state no buffer is allocated per batch either.
+ */
+export class ForwardingDispatcher implements CommandDispatcher {
+  private readonly port: MessagePort;
+  private batch: Buffer;
+  private length = 0;
+  private conns: Connection[] = [];
+  private readonly inFlight: InFlight[] = [];
+  private readonly freeBuffers: Buffer[] = [];
+  private readonly freeConnLists: Connection[][] = [];
+  private readonly toFlush: Connection[] = [];
+  private sendScheduled = false;
+
+  constructor(port: MessagePort) {
+    this.port = port;
+    this.batch = this.takeBuffer(INITIAL_BATCH_BYTES);
+    port.on("message", (codes: Uint8Array) => this.onReply(codes));
+  }
+
+  /** Batches in flight to the state owner (for tests and metrics). */
+  get batchesInFlight(): number {
+    return this.inFlight.length;
+  }
+
+  dispatch(conn: Connection, buf: Buffer, start: number, end: number, _shape: LineShape): number {
+    const needed = this.length + (end - start) + 1;
+    if (needed > this.batch.length) this.growBatch(needed);
+    buf.copy(this.batch, this.length, start, end);
+    this.batch[needed - 1] = 10;
+    this.length = needed;
+    this.conns.push(conn);
+    if (this.length >= MAX_BATCH_BYTES) this.send();
+    else if (!this.sendScheduled) {
+      this.sendScheduled = true;
+      setImmediate(this.sendFromImmediate);
+    }
+    return REPLY_PENDING;
+  }
+
+  replyReady(conn: Connection): void {
+    conn.flush();
+  }
+
+  private readonly sendFromImmediate = (): void => {
+    this.sendScheduled = false;
+    this.send();
+  };
+
+  private send(): void {
+    if (this.conns.length === 0) return;
+    const view = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.length);
+    this.inFlight.push({ conns: this.conns, count: this.conns.length });
+    this.port.postMessage(view, [view.buffer as ArrayBuffer]);
+    this.conns = this.freeConnLists.pop() ?? [];
+    this.batch = this.takeBuffer(INITIAL_BATCH_BYTES);
+    this.length = 0;
+  }
+
+  private onReply(codes: Uint8Array): void {
+    const batch = this.inFlight.shift();
+    if (batch === undefined) return;
+    const { conns, count } = batch;
+    const toFlush = this.toFlush;
+    for (let i = 0; i < count; i++) {
+      const conn = conns[i];
+      conn.resolve(codes[i]);
+      if (!conn.flushQueued) {
+        conn.flushQueued = true;
+        toFlush.push(conn);
+      }
+    }
+    for (let i = 0; i < toFlush.length; i++) {
+      toFlush[i].flushQueued = false;
+      toFlush[i].flush();
+    }
+    toFlush.length = 0;
+    conns.length = 0;
+    this.freeConnLists.push(conns);
+    if (codes.buffer.byteLength >= INITIAL_BATCH_BYTES && this.freeBuffers.length < 4) {
+      this.freeBuffers.push(Buffer.from(codes.buffer as ArrayBuffer));
+    }
+  }
+
+  private takeBuffer(min: number): Buffer {
+    for (let i = this.freeBuffers.length - 1; i >= 0; i--) {
+      if (this.freeBuffers[i].length >= min) {
+        const found = this.freeBuffers[i];
+        this.freeBuffers.splice(i, 1);
+        return found;
+      }
+    }
+    // Its own ArrayBuffer (not Node's shared pool), so it can be transferred.
+    return Buffer.from(new ArrayBuffer(Math.max(min, INITIAL_BATCH_BYTES)));
+  }
+
+  private growBatch(needed: number): void {
+    let size = this.batch.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.from(new ArrayBuffer(size));
+    this.batch.copy(grown, 0, 0, this.length);
+    this.batch = grown;
+  }
+}

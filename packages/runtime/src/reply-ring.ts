@@ -1,0 +1,77 @@
+import { encodeReplies, REPLY_PENDING } from "@pkgindex/protocol";
+
+/**
+ * The FIFO of reply slots of one connection. A slot is filled either at
+ * once (a locally answered ERROR, or a command applied on this thread) or
+ * later, when the state owner's codes arrive; replies leave strictly from
+ * the head, so an early ERROR never overtakes an earlier command.
+ */
+export class ReplyRing {
+  private codes = new Uint8Array(16);
+  private mask = 15;
+  private head = 0;
+  private tail = 0;
+  /** Every slot in [head, resolveAt) is filled: pending slots resolve in order. */
+  private resolveAt = 0;
+  /** Slots resolved and not yet written. */
+  private ready = 0;
+
+  /** Slots not yet written (pending or ready). */
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  get readyCount(): number {
+    return this.ready;
+  }
+
+  push(code: number): void {
+    if (this.tail - this.head > this.mask) this.grow();
+    this.codes[this.tail & this.mask] = code;
+    this.tail++;
+    if (code !== REPLY_PENDING) this.ready++;
+  }
+
+  /** Fills the oldest pending slot. */
+  resolve(code: number): void {
+    const codes = this.codes;
+    const mask = this.mask;
+    let at = this.resolveAt;
+    while (at < this.tail && codes[at & mask] !== REPLY_PENDING) at++;
+    if (at === this.tail) return; // connection reset: nothing is waiting
+    codes[at & mask] = code;
+    this.resolveAt = at + 1;
+    this.ready++;
+  }
+
+  /**
+   * Takes every ready slot at the head as one buffer of reply text, or
+   * null when the head is still pending.
+   */
+  takeReady(): Buffer | null {
+    const codes = this.codes;
+    const mask = this.mask;
+    let count = 0;
+    while (this.head + count < this.tail && codes[(this.head + count) & mask] !== REPLY_PENDING) count++;
+    if (count === 0) return null;
+    const out = encodeReplies(codes, this.head & mask, count, mask);
+    this.head += count;
+    this.ready -= count;
+    if (this.resolveAt < this.head) this.resolveAt = this.head;
+    return out;
+  }
+
+  private grow(): void {
+    const size = this.codes.length * 2;
+    const next = new Uint8Array(size);
+    const count = this.tail - this.head;
+    for (let i = 0; i < count; i++) next[i] = this.codes[(this.head + i) & this.mask];
+    const shift = this.head;
+    this.codes = next;
+    this.mask = size - 1;
+    this.head = 0;
+    this.tail = count;
+    this.resolveAt -= shift;
+    if (this.resolveAt < 0) this.resolveAt = 0;
+  }
+}

@@ -1,0 +1,32 @@
+import type { StoreKind, SyncMode } from "@pkgindex/store";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export type LogFormat = "json" | "pretty";
+
+/** Everything a server needs, validated once by the CLI. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** 0: one thread does everything; N: N I/O workers plus a state owner. */
+  workers: number;
+  store: StoreKind;
+  dataDir: string;
+  sync: SyncMode;
+  maxLineBytes: number;
+  allowCycles: boolean;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** Replies a connection may owe before reading from it pauses. */
+  maxPendingReplies: number;
+  /** Bytes queued for a socket before reading from it pauses. */
+  maxWriteBuffer: number;
+  /** Test-only: SIGUSR2 crashes I/O worker 1, so supervision can be tested. */
+  testHooks: boolean;
+}
+
+/** Limits a connection enforces; the subset of ServerConfig I/O threads need. */
+export interface ConnectionLimits {
+  maxLineBytes: number;
+  maxPendingReplies: number;
+  maxWriteBuffer: number;
+}
