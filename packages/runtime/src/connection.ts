@@ -8,7 +8,7 @@ import {
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
-import type { CommandStats } from "./command-stats.ts";
+import type { CommandStats } from "@pkgindex/metrics";
 import { ReplyRing } from "./reply-ring.ts";
 import type { ConnectionLimits } from "./server-config.ts";
 

@@ -20,7 +20,7 @@ import {
 } from "@pkgindex/protocol";
 import { PkgIndexError } from "@pkgindex/errors";
 import type { Store } from "@pkgindex/store";
-import { CommandStats } from "./command-stats.ts";
+import { CommandStats } from "@pkgindex/metrics";
 
 const NEWLINE = 10;
 

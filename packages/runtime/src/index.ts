@@ -1,4 +1,4 @@
-export { CommandStats } from "./command-stats.ts";
+export { CommandStats } from "@pkgindex/metrics";
 export { Connection, type CommandDispatcher } from "./connection.ts";
 export { IndexState } from "./index-state.ts";
 export { createLogger, type Logger } from "./logger.ts";

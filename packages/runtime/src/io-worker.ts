@@ -2,7 +2,7 @@
 // validates, answers malformed lines, forwards valid ones to the state owner.
 import net from "node:net";
 import { parentPort, threadId, workerData } from "node:worker_threads";
-import { CommandStats } from "./command-stats.ts";
+import { CommandStats } from "@pkgindex/metrics";
 import { Connection } from "./connection.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { listen } from "./listen.ts";

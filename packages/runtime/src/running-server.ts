@@ -1,4 +1,4 @@
-import type { CommandStats } from "./command-stats.ts";
+import type { CommandStats } from "@pkgindex/metrics";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
 /** A started server, whatever its thread layout. */

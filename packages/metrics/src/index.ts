@@ -1,0 +1,1 @@
+export { CommandStats } from "./command-stats.ts";
