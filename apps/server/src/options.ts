@@ -22,7 +22,7 @@ export const SERVE_OPTIONS = {
   "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
-  "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1" },
+  "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGHUP the state owner" },
 } as const;
 
 export interface RawServeOptions {

@@ -9,6 +9,7 @@ import {
   type LineShape,
 } from "@pkgindex/protocol";
 import type { CommandStats } from "@pkgindex/metrics";
+import type { Logger } from "./logger.ts";
 import { ReplyRing } from "./reply-ring.ts";
 import type { ConnectionLimits } from "./server-config.ts";
 
@@ -45,12 +46,14 @@ export class Connection {
   private readonly limits: ConnectionLimits;
   private readonly dispatcher: CommandDispatcher;
   private readonly stats: CommandStats;
+  private readonly logger: Logger;
   private paused = false;
   private closing = false;
   private readonly onLine: (buf: Buffer, start: number, end: number) => void;
 
-  constructor(socket: Socket, limits: ConnectionLimits, dispatcher: CommandDispatcher, stats: CommandStats) {
+  constructor(socket: Socket, limits: ConnectionLimits, dispatcher: CommandDispatcher, stats: CommandStats, logger: Logger) {
     this.socket = socket;
+    this.logger = logger;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.limits = limits;
     this.dispatcher = dispatcher;
@@ -118,6 +121,10 @@ export class Connection {
     ) {
       this.paused = true;
       this.socket.pause();
+      this.logger.debug(
+        { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
+        "reading paused: client is not reading its replies",
+      );
     }
     if (this.ring.readyCount > 0) this.dispatcher.replyReady(this);
   }
@@ -127,6 +134,7 @@ export class Connection {
     if (this.ring.size * 2 <= this.limits.maxPendingReplies && this.socket.writableLength * 2 <= this.limits.maxWriteBuffer) {
       this.paused = false;
       this.socket.resume();
+      this.logger.debug({ client: this.remoteAddress }, "reading resumed");
     }
   }
 

@@ -24,7 +24,7 @@ function post(message: FromIoWorker): void {
 const server = net.createServer((socket) => {
   stats.connectionsAccepted++;
   stats.connectionsOpen++;
-  const conn = new Connection(socket, config, dispatcher, stats);
+  const conn = new Connection(socket, config, dispatcher, stats, logger);
   connections.add(conn);
   logger.debug({ client: conn.remoteAddress, open: stats.connectionsOpen }, "connection opened");
   socket.once("close", () => {

@@ -23,7 +23,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   const server = net.createServer((socket) => {
     state.stats.connectionsAccepted++;
     state.stats.connectionsOpen++;
-    const conn = new Connection(socket, config, dispatcher, state.stats);
+    const conn = new Connection(socket, config, dispatcher, state.stats, logger);
     connections.add(conn);
     socket.once("close", () => connections.delete(conn));
   });

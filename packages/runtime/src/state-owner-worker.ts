@@ -73,6 +73,11 @@ parent.on("message", (message: ToStateOwner) => {
     ports.add(port);
     port.on("message", (batch: Uint8Array) => onBatch(port, batch));
     port.on("close", () => ports.delete(port));
+  } else if (message.type === "crash") {
+    // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.
+    setImmediate(() => {
+      throw new Error("test hook: state owner crashed on purpose");
+    });
   } else if (message.type === "stats") {
     const s = state.stats;
     post({

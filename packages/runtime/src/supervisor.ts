@@ -42,6 +42,12 @@ function once<T>(worker: Worker, predicate: (m: T) => boolean): Promise<T> {
   });
 }
 
+async function askStats(worker: Worker): Promise<ThreadStatsSnapshot> {
+  const reply = once<{ type: string; stats?: ThreadStatsSnapshot }>(worker, (m) => m.type === "stats");
+  worker.postMessage({ type: "stats" });
+  return (await reply).stats!;
+}
+
 /**
  * Worker mode: one state-owner thread and N I/O worker threads, started and
  * watched from the main thread. A crashed I/O worker is replaced (its
@@ -63,12 +69,16 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   if (ready.type === "ready") {
     logger.info({ packages: ready.packages, edges: ready.edges, millis: ready.millis, store: config.store }, "index loaded");
   }
+  // One fatal line, with the reason: the 'error' event (an uncaught throw)
+  // comes before 'exit', so remember it and report at exit.
+  let stateOwnerError = "";
   stateOwner.on("error", (err) => {
-    if (!stopping) logger.fatal({ err: err.message }, "state owner thread crashed; exiting");
+    stateOwnerError = err.message;
   });
   stateOwner.on("exit", (code) => {
     if (stopping) return;
-    logger.fatal({ code }, new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason: `exit code ${code}` }).message);
+    const reason = stateOwnerError === "" ? `exit code ${code}` : `${stateOwnerError} (exit code ${code})`;
+    logger.fatal({ code: "PKGI_STATE_OWNER_CRASHED" }, new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message);
     process.exit(1);
   });
 
@@ -116,19 +126,16 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   }
 
   if (config.testHooks) {
+    // Test-only triggers for supervision tests (never on without --test-hooks).
     process.on("SIGUSR2", () => slots[0]?.worker.postMessage({ type: "crash" } satisfies ToIoWorker));
+    process.on("SIGHUP", () => stateOwner.postMessage({ type: "crash" } satisfies ToStateOwner));
   }
 
   return {
     port,
     stats: () => [],
     async threadStats(): Promise<ThreadStatsSnapshot[]> {
-      const ask = async (w: Worker) => {
-        const reply = once<{ type: string; stats?: ThreadStatsSnapshot }>(w, (m) => m.type === "stats");
-        w.postMessage({ type: "stats" });
-        return (await reply).stats!;
-      };
-      return Promise.all([ask(stateOwner), ...slots.map((s) => ask(s.worker))]);
+      return Promise.all([askStats(stateOwner), ...slots.map((s) => askStats(s.worker))]);
     },
     async close() {
       stopping = true;

@@ -24,6 +24,7 @@ export type FromIoWorker =
 export type ToStateOwner =
   | { type: "attach"; port: MessagePort; worker: number }
   | { type: "stop" }
+  | { type: "crash" }
   | { type: "stats" };
 export type FromStateOwner =
   | { type: "ready"; packages: number; edges: number; millis: number }
