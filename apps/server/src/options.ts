@@ -20,6 +20,10 @@ export const SERVE_OPTIONS = {
   "allow-cycles": { type: "boolean", default: false, describe: "Accept INDEX lists that close a dependency cycle" },
   "max-pending-replies": { type: "number", default: 1024, describe: "Replies a connection may owe before the server stops reading from it" },
   "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
+  "max-connections": { type: "number", default: 10000, describe: "Open client connections allowed in all; beyond it new ones are closed at once (0: no limit)" },
+  "idle-timeout": { type: "number", default: 0, describe: "Seconds a connection may stay silent before it is closed (0: never, like Redis)" },
+  "drain-delay": { type: "number", default: 0, describe: "On SIGTERM/SIGINT: seconds between readiness turning 503 and the listeners closing (give the load balancer time to notice)" },
+  "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
   "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGHUP the state owner" },
@@ -36,6 +40,10 @@ export interface RawServeOptions {
   allowCycles: boolean;
   maxPendingReplies: number;
   maxWriteBuffer: number;
+  maxConnections: number;
+  idleTimeout: number;
+  drainDelay: number;
+  drainTimeout: number;
   logLevel: string;
   logFormat: string;
   testHooks: boolean;
@@ -43,6 +51,13 @@ export interface RawServeOptions {
 
 function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
+}
+
+function seconds(option: string, value: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
+    throw bad(option, `expected seconds from 0 to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
+  }
+  return Math.round(value * 1000);
 }
 
 function integer(option: string, value: number, min: number, max: number): number {
@@ -79,6 +94,10 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     allowCycles: raw.allowCycles,
     maxPendingReplies: integer("max-pending-replies", raw.maxPendingReplies, 1, 1_000_000),
     maxWriteBuffer: integer("max-write-buffer", raw.maxWriteBuffer, 1024, 1024 * 1024 * 1024),
+    maxConnections: integer("max-connections", raw.maxConnections, 0, 1_000_000),
+    idleTimeoutMs: seconds("idle-timeout", raw.idleTimeout, 86_400),
+    drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
+    drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,
     testHooks: raw.testHooks,

@@ -9,6 +9,7 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   let server: RunningServer | undefined;
   let pendingSignal: string | undefined;
   let stopping = false;
+  let draining = false;
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting at once");
@@ -19,17 +20,27 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       return;
     }
     stopping = true;
-    logger.info({ signal }, "stopping");
-    server.close().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (err: Error) => {
-        logger.error({ err: err.message }, "error while stopping");
-        process.exit(1);
-      },
-    );
+    draining = true;
+    logger.info({ signal, drainDelayMs: config.drainDelayMs, drainTimeoutMs: config.drainTimeoutMs }, "draining");
+    const running = server;
+    setTimeout(() => {
+      logger.error({ drainTimeoutMs: config.drainTimeoutMs }, "drain timed out; exiting");
+      process.exit(1);
+    }, config.drainTimeoutMs).unref();
+    // Readiness is already off (draining); the load balancer gets
+    // --drain-delay to stop sending new connections before listeners close.
+    setTimeout(() => {
+      running.drain().then(
+        () => {
+          logger.info("drained; exiting");
+          process.exit(0);
+        },
+        (err: Error) => {
+          logger.error({ err: err.message }, "error while draining");
+          process.exit(1);
+        },
+      );
+    }, config.drainDelayMs);
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -111,10 +111,7 @@ export class Connection {
       // so a client cannot make the server buffer without bound.
       this.stats.protocolErrors[E_LINE_TOO_LONG]++;
       this.ring.push(REPLY_ERROR);
-      this.closing = true;
-      // Keep reading (and discarding): closing a socket with unread input
-      // sends RST, and the client could lose the ERROR reply.
-      if (this.paused) this.socket.resume();
+      this.beginClosing();
     } else if (
       !this.paused &&
       (this.ring.size >= this.limits.maxPendingReplies || this.socket.writableLength >= this.limits.maxWriteBuffer)
@@ -127,6 +124,33 @@ export class Connection {
       );
     }
     if (this.ring.readyCount > 0) this.dispatcher.replyReady(this);
+  }
+
+  /**
+   * Graceful close: answer what was already read, then end. Input that
+   * arrives meanwhile is read and discarded, never answered: closing a socket
+   * with unread input makes the kernel send RST, and the client could lose
+   * replies it has not read yet.
+   */
+  drain(): void {
+    if (this.closing || this.closed) return;
+    this.beginClosing();
+    // Owed replies keep their normal path (a durable store's replies wait for
+    // their commit); the last flush ends the socket.
+    if (this.ring.size === 0) this.flush();
+  }
+
+  /** Abrupt close (idle timeout, drain timeout). */
+  closeNow(): void {
+    this.socket.destroy();
+  }
+
+  private beginClosing(): void {
+    this.closing = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   private maybeResume(): void {

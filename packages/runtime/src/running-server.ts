@@ -9,6 +9,12 @@ export interface RunningServer {
   stats(): CommandStats[];
   /** Counters of every thread, gathered by message (worker mode only). */
   threadStats?(): Promise<ThreadStatsSnapshot[]>;
-  /** Stops accepting, closes connections, commits, closes the store. */
+  /**
+   * Graceful: stops accepting and reading, delivers every reply owed for
+   * what was already received, closes each connection after its last reply,
+   * then the state owner commits and closes the store.
+   */
+  drain(): Promise<void>;
+  /** Immediate: drops connections, commits what was applied, closes the store. */
   close(): Promise<void>;
 }

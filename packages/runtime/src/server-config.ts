@@ -20,6 +20,14 @@ export interface ServerConfig {
   maxPendingReplies: number;
   /** Bytes queued for a socket before reading from it pauses. */
   maxWriteBuffer: number;
+  /** Open client connections allowed in all; beyond it new ones are closed at once (0: no limit). */
+  maxConnections: number;
+  /** Close a connection silent for this long (0: never). */
+  idleTimeoutMs: number;
+  /** On SIGTERM, readiness turns 503 at once; listeners close after this delay. */
+  drainDelayMs: number;
+  /** Bound on the whole drain; past it the process exits 1. */
+  drainTimeoutMs: number;
   /** Test-only: SIGUSR2 crashes I/O worker 1, so supervision can be tested. */
   testHooks: boolean;
 }

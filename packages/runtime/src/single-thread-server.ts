@@ -1,9 +1,7 @@
-import net from "node:net";
 import { DependencyGraph } from "@pkgindex/graph";
 import { openStore } from "@pkgindex/store";
-import { Connection } from "./connection.ts";
+import { ConnectionServer } from "./connection-server.ts";
 import { IndexState } from "./index-state.ts";
-import { listen } from "./listen.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
@@ -13,40 +11,40 @@ import type { ServerConfig } from "./server-config.ts";
 export async function startSingleThread(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const store = openStore({ kind: config.store, dataDir: config.dataDir, sync: config.sync });
   const state = new IndexState(new DependencyGraph({ allowCycles: config.allowCycles }), store);
-  const loaded = state.load();
-  logger.info({ ...loaded, store: config.store }, "index loaded");
-  const dispatcher = new LocalDispatcher(state, (err) => {
-    logger.fatal({ err }, "commit failed; exiting without acknowledging the batch");
-    process.exit(1);
-  });
-  const connections = new Set<Connection>();
-  const server = net.createServer((socket) => {
-    state.stats.connectionsAccepted++;
-    state.stats.connectionsOpen++;
-    const conn = new Connection(socket, config, dispatcher, state.stats, logger);
-    connections.add(conn);
-    socket.once("close", () => connections.delete(conn));
-  });
-  let port: number;
+  let loaded;
   try {
-    port = await listen(server, config.host, config.port, false);
+    loaded = state.load();
   } catch (err) {
     store.close();
     throw err;
   }
+  logger.info({ ...loaded, store: config.store }, "index loaded");
+  const dispatcher = new LocalDispatcher(state, (err) => {
+    logger.fatal({ err: (err as Error).message }, "commit failed; exiting without acknowledging the batch");
+    process.exit(1);
+  });
+  const server = new ConnectionServer(config, dispatcher, state.stats, logger, new Int32Array(1));
+  let port: number;
+  try {
+    port = await server.listen(config.port, false);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const finish = () => {
+    state.commit();
+    store.close();
+  };
   return {
     port,
     stats: () => [state.stats],
+    async drain() {
+      await server.drain();
+      finish();
+    },
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const conn of connections) {
-          conn.flush();
-          conn.socket.destroySoon();
-        }
-      });
-      state.commit();
-      store.close();
+      server.destroyAll();
+      finish();
     },
   };
 }

@@ -7,6 +7,7 @@ import { isPkgIndexError } from "@pkgindex/errors";
 import { DependencyGraph } from "@pkgindex/graph";
 import { openStore } from "@pkgindex/store";
 import { IndexState } from "./index-state.ts";
+import { snapshotStats } from "./stats-snapshot.ts";
 import { createLogger } from "./logger.ts";
 import type { FromStateOwner, StateOwnerData, ToStateOwner } from "./thread-messages.ts";
 
@@ -79,22 +80,7 @@ parent.on("message", (message: ToStateOwner) => {
       throw new Error("test hook: state owner crashed on purpose");
     });
   } else if (message.type === "stats") {
-    const s = state.stats;
-    post({
-      type: "stats",
-      stats: {
-        role: "state-owner",
-        index: 0,
-        results: Array.from(s.results),
-        protocolErrors: Array.from(s.protocolErrors),
-        batches: s.batches,
-        batchedCommands: s.batchedCommands,
-        connectionsAccepted: 0,
-        connectionsOpen: 0,
-        packages: state.graph.size,
-        edges: state.graph.edgeCount,
-      },
-    });
+    post({ type: "stats", stats: snapshotStats("state-owner", 0, state.stats, state.graph) });
   } else if (message.type === "stop") {
     if (commitScheduled) commitAndReply();
     state.commit();

@@ -7,22 +7,24 @@ import type { ServerConfig } from "./server-config.ts";
 export interface IoWorkerData {
   config: ServerConfig;
   port: number;
-  index: number;
   statePort: MessagePort;
+  /** Int32Array[1] over it: open connections of the whole process. */
+  openCount: SharedArrayBuffer;
 }
 
 export interface StateOwnerData {
   config: ServerConfig;
 }
 
-export type ToIoWorker = { type: "stop" } | { type: "crash" } | { type: "stats" };
+export type ToIoWorker = { type: "listen"; index: number } | { type: "drain" } | { type: "close" } | { type: "crash" } | { type: "stats" };
 export type FromIoWorker =
+  | { type: "loaded" }
   | { type: "listening" }
-  | { type: "stopped" }
+  | { type: "drained" }
   | { type: "stats"; stats: ThreadStatsSnapshot };
 
 export type ToStateOwner =
-  | { type: "attach"; port: MessagePort; worker: number }
+  | { type: "attach"; port: MessagePort }
   | { type: "stop" }
   | { type: "crash" }
   | { type: "stats" };
@@ -42,6 +44,8 @@ export interface ThreadStatsSnapshot {
   batchedCommands: number;
   connectionsAccepted: number;
   connectionsOpen: number;
+  /** This thread's own CPU time (process.threadCpuUsage), user + system. */
+  threadCpuMicros: number;
   packages?: number;
   edges?: number;
 }
