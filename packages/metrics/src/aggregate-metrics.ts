@@ -1,0 +1,32 @@
+import { AggregatorRegistry, Registry } from "prom-client";
+import type { MetricsSnapshot } from "./thread-metrics.ts";
+
+/** Content type of aggregateMetrics()'s text (Prometheus text format 0.0.4). */
+export const METRICS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/**
+ * Merges the snapshots of every thread into one Prometheus text exposition,
+ * with prom-client's AggregatorRegistry.aggregate: series are grouped by
+ * metric name, then by exact label set (and, for histograms, by _bucket/_sum/
+ * _count and `le`), and combined by the metric's `aggregator`: "sum" for
+ * everything here except pkgindex_packages/pkgindex_edges ("first": one
+ * owner). Per-thread series differ by their worker/role label, so summing
+ * leaves them distinct; series without one (commands, protocol errors,
+ * rejections) add up across threads.
+ */
+export async function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate([...snapshots]).metrics();
+}
+
+/**
+ * Counters and histograms of a thread that died, folded into `carry`, so the
+ * summed series stay monotonic after its replacement starts again from zero
+ * (Prometheus would read a drop as a counter reset). `last` is the dead
+ * thread's latest snapshot; gauges are dropped (its connections are gone).
+ * Pass the result along with the live snapshots to aggregateMetrics().
+ */
+export async function retireSnapshot(carry: MetricsSnapshot | undefined, last: MetricsSnapshot): Promise<MetricsSnapshot> {
+  const cumulative = last.filter((m) => String(m.type) === "counter" || String(m.type) === "histogram");
+  const merged = AggregatorRegistry.aggregate(carry === undefined ? [cumulative] : [carry, cumulative]);
+  return (await merged.getMetricsAsJSON()) as MetricsSnapshot;
+}

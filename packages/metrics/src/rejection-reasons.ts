@@ -1,0 +1,23 @@
+// Why a connection was closed by a limit rather than by its client. The
+// names are metric label values: stable, never renamed.
+export const REJECT_MAX_CONNECTIONS = 0;
+export const REJECT_IDLE_TIMEOUT = 1;
+export const REJECT_PENDING_CAP = 2;
+export const REJECT_LINE_TOO_LONG = 3;
+export const REJECT_PROXY_HEADER = 4;
+
+/** Label value of each reason, indexed by its constant. */
+export const REJECT_REASONS: readonly string[] = [
+  "max_connections",
+  "idle_timeout",
+  "pending_cap",
+  "line_too_long",
+  "proxy_header",
+];
+
+export type RejectReason =
+  | typeof REJECT_MAX_CONNECTIONS
+  | typeof REJECT_IDLE_TIMEOUT
+  | typeof REJECT_PENDING_CAP
+  | typeof REJECT_LINE_TOO_LONG
+  | typeof REJECT_PROXY_HEADER;
