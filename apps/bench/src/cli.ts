@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ConnectError, DataError } from "@pkgindex/harness";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { compare, type Mode } from "./compare.ts";
+import { int, loadLabel, micros, progressBar, RESULT_HEADER, resultRow, table } from "./format.ts";
+import { populate, PopulateError } from "./populate.ts";
+import { doublingSteps, findKnee } from "./ramp.ts";
+import { displayCommand, formatCompare, writeReport } from "./report.ts";
+import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
+import { pkgindexCommand, ServerStartError, startServer, type StartedServer } from "./server.ts";
+import { buildWorkload, type DataSource, loadData, MIXES, type MixName } from "./workload.ts";
+
+export const EXIT_OK = 0;
+/** The run finished but saw connection errors or invalid replies. */
+export const EXIT_ERRORS = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANNOT_RUN = 3;
+
+export const PATTERNS = ["sequential", "closed", "pipelined", "open", "ramp"] as const;
+
+class UsageError extends Error {}
+
+function intIn(flag: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}${Number.isNaN(v) ? "" : `, got ${v}`}`);
+  return v;
+}
+
+function positive(flag: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${flag} must be a positive number`);
+  return v;
+}
+
+function intList(flag: string, text: string, min: number, max: number): number[] {
+  const list = text.split(",").map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((v) => !Number.isInteger(v) || v < min || v > max)) {
+    throw new UsageError(`--${flag} must be a comma-separated list of integers from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return list;
+}
+
+const COMMON = {
+  mix: { type: "string", default: "mixed", choices: MIXES as unknown as string[], describe: "Request mix" },
+  malformed: { type: "number", default: 0, describe: "Percent of requests replaced by malformed lines (on top of the mix)" },
+  threads: { type: "number", default: 1, describe: "Load threads (a piscina pool); the connections are split over them" },
+  seed: { type: "number", default: 1, describe: "Seed of the request schedule" },
+  duration: { type: "number", default: 5, describe: "Seconds measured per run" },
+  warmup: { type: "number", default: 1, describe: "Seconds of load before measuring" },
+  data: { type: "string", describe: "Package names and dependencies from a brew-format file instead of the generator" },
+  packages: { type: "number", default: 10000, describe: "Packages for the built-in generator" },
+  "data-seed": { type: "number", default: 1, describe: "Seed of the generated data" },
+  "indexed-share": { type: "number", default: 0.5, describe: "Share of packages (a dependency-closed prefix) indexed before the run" },
+  json: { type: "boolean", default: false, describe: "Print results as JSON on stdout" },
+  progress: { type: "boolean", describe: "Progress bar on stderr (default: when stderr is a terminal)" },
+} as const;
+
+function commonOptions(args: Record<string, unknown>) {
+  const source: DataSource = {
+    dataPath: args.data as string | undefined,
+    packages: intIn("packages", args.packages as number, 1, 10_000_000),
+    dataSeed: intIn("data-seed", args["data-seed"] as number, 0, 2 ** 32 - 1),
+  };
+  const malformed = args.malformed as number;
+  if (!Number.isFinite(malformed) || malformed < 0 || malformed > 100) throw new UsageError("--malformed must be a percentage from 0 to 100");
+  const share = args["indexed-share"] as number;
+  if (!(share > 0 && share <= 1)) throw new UsageError("--indexed-share must be in (0, 1]");
+  return {
+    mix: args.mix as MixName,
+    malformed,
+    threads: intIn("threads", args.threads as number, 1, 64),
+    seed: intIn("seed", args.seed as number, 0, 2 ** 31 - 1),
+    durationMs: positive("duration", args.duration as number) * 1000,
+    warmupMs: (args.warmup as number) >= 0 ? (args.warmup as number) * 1000 : Number.NaN,
+    source,
+    indexedShare: share,
+    json: args.json as boolean,
+    progress: (args.progress as boolean | undefined) ?? process.stderr.isTTY === true,
+  };
+}
+
+function parser(argv: string[]) {
+  return yargs(argv)
+    .scriptName("pkgindex-bench")
+    .parserConfiguration({ "camel-case-expansion": false })
+    .command(["run", "$0"], "Put one load pattern on a server and measure it", (y) =>
+      y.options({
+        host: { type: "string", default: "127.0.0.1", describe: "Server host (when not starting one)" },
+        port: { type: "number", default: 8080, describe: "Server port (when not starting one)" },
+        pid: { type: "number", describe: "The server's pid: report its CPU per request and RSS (Linux /proc)" },
+        pkgindex: { type: "string", describe: 'Start pkgindex with these extra serve flags (e.g. "--workers 3 --store memory") and measure it' },
+        start: { type: "string", describe: "Start this shell command as the server; {port} is replaced by a free port" },
+        pattern: { type: "string", default: "closed", choices: PATTERNS as unknown as string[], describe: "sequential: 1 connection, depth 1; closed: C connections, depth 1; pipelined: depth k; open: fixed arrival --rate; ramp: closed loop at doubling connection counts up to C" },
+        connections: { type: "number", default: 10, describe: "Connections (C)" },
+        depth: { type: "number", describe: "Requests in flight per connection (default 1; pipelined: 8)" },
+        rate: { type: "number", describe: "open: total requests per second" },
+        populate: { type: "boolean", default: true, describe: "Index the workload's packages before measuring (--no-populate to skip)" },
+        ...COMMON,
+      }),
+    )
+    .command("compare", "Start pkgindex in several modes (and external servers), interleave rounds, report medians and ratios", (y) =>
+      y.options({
+        workers: { type: "string", default: "0,3", describe: "pkgindex modes to compare: --workers values, comma-separated" },
+        "pkgindex-args": { type: "string", default: "--store memory", describe: "Extra serve flags for every pkgindex mode" },
+        external: { type: "string", array: true, default: [] as string[], describe: 'Another server as NAME=COMMAND, {port} replaced (e.g. "goref=/tmp/goref -addr 127.0.0.1:{port}"); repeatable' },
+        connections: { type: "string", default: "10,100", describe: "Connection counts, comma-separated" },
+        depth: { type: "string", default: "1,8", describe: "Depths, comma-separated" },
+        rounds: { type: "number", default: 3, describe: "Rounds (medians are taken over them)" },
+        baseline: { type: "string", describe: "Mode the ratios are to (default: the first)" },
+        report: { type: "string", describe: "Write report.md and SVG charts into this directory" },
+        ...COMMON,
+        duration: { type: "number", default: 3, describe: "Seconds measured per run" },
+      }),
+    )
+    .strict()
+    .version(false)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg.replace(/\s*\n\s*/g, " "));
+    });
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let args: Record<string, unknown>;
+  try {
+    args = parser(argv).parseSync() as Record<string, unknown>;
+  } catch (err) {
+    console.error(`pkgindex-bench: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const command = (args._ as string[])[0] === "compare" ? "compare" : "run";
+  try {
+    return command === "compare" ? await runCompare(args, argv) : await runOne(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`pkgindex-bench: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ServerStartError || err instanceof PopulateError || err instanceof ConnectError || err instanceof DataError) {
+      if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+      console.error(`pkgindex-bench: ${err.message}`);
+      return EXIT_CANNOT_RUN;
+    }
+    throw err;
+  }
+}
+
+function progressPrinter(enabled: boolean) {
+  const live = enabled && process.stderr.isTTY === true;
+  return {
+    update(line: string): void {
+      if (live) process.stderr.write(`\r\x1b[K${line}`);
+    },
+    done(line?: string): void {
+      if (live) process.stderr.write("\r\x1b[K");
+      if (enabled && line !== undefined) process.stderr.write(`${line}\n`);
+    },
+  };
+}
+
+async function runOne(args: Record<string, unknown>): Promise<number> {
+  const common = commonOptions(args);
+  if (Number.isNaN(common.warmupMs)) throw new UsageError("--warmup must be zero or more seconds");
+  const pattern = args.pattern as (typeof PATTERNS)[number];
+  let connections = intIn("connections", args.connections as number, 1, 100_000);
+  let depth = args.depth === undefined ? (pattern === "pipelined" ? 8 : 1) : intIn("depth", args.depth as number, 1, 100_000);
+  if (pattern === "sequential") {
+    connections = 1;
+    depth = 1;
+  }
+  let rate: number | undefined;
+  if (pattern === "open") {
+    if (args.rate === undefined) throw new UsageError("--rate is required with --pattern open");
+    rate = positive("rate", args.rate as number);
+  } else if (args.rate !== undefined) {
+    throw new UsageError("--rate only applies to --pattern open");
+  }
+  if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
+
+  let server: StartedServer | null = null;
+  if (args.pkgindex !== undefined) server = await startServer("pkgindex", pkgindexCommand(args.pkgindex as string));
+  else if (args.start !== undefined) server = await startServer("server", args.start as string);
+  const pool = new LoadPool(common.threads);
+  try {
+    const host = server !== null ? "127.0.0.1" : (args.host as string);
+    const port = server !== null ? server.port : intIn("port", args.port as number, 1, 65535);
+    const pid = server?.pid ?? (args.pid as number | undefined);
+    const workload = buildWorkload(loadData(common.source), common.indexedShare);
+    if (args.populate as boolean) await populate(host, port, workload);
+    const progress = progressPrinter(common.progress);
+    const base: LoadOptions = { ...common, host, port, connections, depth, rate, pid };
+    const steps = pattern === "ramp" ? doublingSteps(connections) : [connections];
+    const results: LoadResult[] = [];
+    for (const c of steps) {
+      const label = pattern === "ramp" ? `ramp c=${c}` : pattern;
+      const r = await pool.run({
+        ...base,
+        connections: c,
+        onProgress: (p) => progress.update(progressBar(label, p.elapsedMs, p.durationMs, p.replies)),
+      });
+      progress.done(pattern === "ramp" ? `${label}: ${int(r.rps)} rps, p99 ${micros(r.latencyUs.p99)}` : undefined);
+      results.push(r);
+    }
+    const knee = pattern === "ramp" ? findKnee(results) : null;
+    if (common.json) {
+      const target = server !== null ? displayCommand(server.command) : `${host}:${port}`;
+      console.log(JSON.stringify({ pattern, target, mix: common.mix, malformed: common.malformed, results, knee: knee === null ? null : results[knee] }, null, 2));
+    } else {
+      const target = server !== null ? displayCommand(server.command) : `${host}:${port}${pid !== undefined ? ` (pid ${pid})` : ""}`;
+      console.log(`${pattern} load on ${target}, mix ${common.mix}${common.malformed > 0 ? ` + ${common.malformed}% malformed` : ""}, ${common.durationMs / 1000}s after ${common.warmupMs / 1000}s warm-up, ${common.threads} load thread(s)`);
+      console.log(table(RESULT_HEADER, results.map((r) => resultRow(loadLabel(r), r))));
+      if (knee !== null) {
+        const k = results[knee];
+        console.log(`knee: ${k.connections} connections, ${int(k.rps)} rps, p99 ${micros(k.latencyUs.p99)} (the fewest connections within 10% of the peak throughput)`);
+      }
+      for (const r of results) if (r.firstError !== null) console.log(`errors at ${loadLabel(r)}: ${r.errors}, first: ${r.firstError}`);
+    }
+    return results.some((r) => r.errors > 0) ? EXIT_ERRORS : EXIT_OK;
+  } finally {
+    await pool.close();
+    await server?.stop();
+  }
+}
+
+async function runCompare(args: Record<string, unknown>, argv: string[]): Promise<number> {
+  const common = commonOptions(args);
+  if (Number.isNaN(common.warmupMs)) throw new UsageError("--warmup must be zero or more seconds");
+  const workers = (args.workers as string).trim() === "" ? [] : intList("workers", args.workers as string, 0, 256);
+  const modes: Mode[] = workers.map((w) => ({ name: `pkgindex-w${w}`, command: pkgindexCommand(`--workers ${w} ${args["pkgindex-args"] as string}`) }));
+  for (const spec of args.external as string[]) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--external must be NAME=COMMAND, got ${JSON.stringify(spec)}`);
+    modes.push({ name: spec.slice(0, eq), command: spec.slice(eq + 1) });
+  }
+  if (modes.length === 0) throw new UsageError("--workers and --external name no server to compare");
+  if (new Set(modes.map((m) => m.name)).size !== modes.length) throw new UsageError("--external names must be unique and differ from pkgindex-w<N>");
+  const baseline = (args.baseline as string | undefined) ?? modes[0].name;
+  if (!modes.some((m) => m.name === baseline)) throw new UsageError(`--baseline ${baseline} is not one of the modes: ${modes.map((m) => m.name).join(", ")}`);
+  const connections = intList("connections", args.connections as string, 1, 100_000);
+  const depths = intList("depth", args.depth as string, 1, 100_000);
+  const rounds = intIn("rounds", args.rounds as number, 1, 1000);
+
+  const workload = buildWorkload(loadData(common.source), common.indexedShare);
+  const pool = new LoadPool(common.threads);
+  const progress = progressPrinter(common.progress);
+  try {
+    const result = await compare(pool, {
+      modes,
+      connections,
+      depths,
+      rounds,
+      baseline,
+      workload,
+      load: { mix: common.mix, malformed: common.malformed, seed: common.seed, durationMs: common.durationMs, warmupMs: common.warmupMs, source: common.source, indexedShare: common.indexedShare },
+      onProgress: (label, elapsed, duration, replies) => progress.update(progressBar(label, elapsed, duration, replies)),
+      onRun: (label, r) => progress.done(`${label}: ${int(r.rps)} rps, p99 ${micros(r.latencyUs.p99)}, ${r.server === null ? "-" : r.server.cpuUsPerRequest.toFixed(1)} µs/req`),
+    });
+    const commandLine = `pnpm bench ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ")}`;
+    if (args.report !== undefined) {
+      writeReport(args.report as string, result, { command: commandLine, mix: common.mix, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
+    }
+    if (common.json) console.log(JSON.stringify({ command: commandLine, mix: common.mix, ...result }, null, 2));
+    else {
+      console.log(`compare, mix ${common.mix}: ${modes.map((m) => m.name).join(", ")}; ${rounds} rounds of ${common.durationMs / 1000}s`);
+      console.log(formatCompare(result));
+      if (args.report !== undefined) console.log(`report written to ${args.report as string}/report.md`);
+    }
+    return result.summaries.some((s) => s.errors > 0) ? EXIT_ERRORS : EXIT_OK;
+  } finally {
+    await pool.close();
+  }
+}
+
+function startedAsProgram(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (startedAsProgram()) {
+  main(hideBin(process.argv)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(`pkgindex-bench: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exitCode = 70;
+    },
+  );
+}
