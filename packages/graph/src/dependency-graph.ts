@@ -1,4 +1,5 @@
 import { EdgePool } from "./edge-pool.ts";
+import { NameTable } from "./name-table.ts";
 import {
   INDEX_ADDED,
   INDEX_CYCLE,
@@ -15,10 +16,15 @@ export interface GraphOptions {
   allowCycles: boolean;
 }
 
+const COMMA = 44;
+
 /**
- * The package index. Names are interned to integer ids on first successful
- * INDEX; per id the graph keeps its forward edges (in an EdgePool) and the
- * number of indexed packages that depend on it, which is all REMOVE needs.
+ * The package index. Names are interned as bytes (NameTable) to integer ids
+ * on first successful INDEX; per id the graph keeps its forward edges (in an
+ * EdgePool) and the number of indexed packages that depend on it, which is
+ * all REMOVE needs. The byte API (indexBytes, removeBytes, queryBytes) works
+ * on a request buffer directly; the string API is for start-up, tools and
+ * tests.
  *
  * Invariants (checked by checkIntegrity and the model-based tests):
  * - every dependency of an indexed package is indexed;
@@ -27,8 +33,7 @@ export interface GraphOptions {
  */
 export class DependencyGraph {
   readonly allowCycles: boolean;
-  private readonly ids = new Map<string, number>();
-  private names: string[] = [];
+  readonly names = new NameTable();
   private indexed = new Uint8Array(1024);
   private depStart = new Int32Array(1024);
   private depLength = new Int32Array(1024);
@@ -42,6 +47,8 @@ export class DependencyGraph {
   private readonly pool = new EdgePool();
   private packageCount = 0;
   private edges = 0;
+  /** Id of the package the last successful index or remove touched. */
+  lastId = -1;
 
   constructor(options: Partial<GraphOptions> = {}) {
     this.allowCycles = options.allowCycles ?? false;
@@ -57,52 +64,193 @@ export class DependencyGraph {
     return this.edges;
   }
 
-  query(name: string): boolean {
-    const id = this.ids.get(name);
-    return id !== undefined && this.indexed[id] === 1;
+  // ---- byte API: names are ranges of a request buffer, already validated ----
+
+  queryBytes(buf: Uint8Array, start: number, end: number): boolean {
+    const id = this.names.lookup(buf, start, end);
+    return id >= 0 && this.indexed[id] === 1;
   }
 
   /**
-   * INDEX name with deps[0..depCount). Returns one of the INDEX_* results;
-   * on failure nothing changes.
+   * INDEX buf[nameStart, nameEnd) with the comma-separated dependencies in
+   * buf[depsStart, depsEnd). Returns one of the INDEX_* results; on failure
+   * nothing changes.
    */
+  indexBytes(buf: Uint8Array, nameStart: number, nameEnd: number, depsStart: number, depsEnd: number): number {
+    const epoch = this.nextEpoch();
+    let unique = 0;
+    let at = depsStart;
+    while (at < depsEnd) {
+      let comma = at;
+      while (comma < depsEnd && buf[comma] !== COMMA) comma++;
+      const id = this.names.lookup(buf, at, comma);
+      if (id < 0 || this.indexed[id] === 0) return INDEX_MISSING_DEPENDENCY;
+      if (this.mark[id] !== epoch) {
+        this.mark[id] = epoch;
+        if (unique >= this.scratch.length) this.growScratch();
+        this.scratch[unique++] = id;
+      }
+      at = comma + 1;
+    }
+    const id = this.names.lookup(buf, nameStart, nameEnd);
+    if (id >= 0 && this.indexed[id] === 1) return this.reindex(id, unique, epoch);
+    return this.add(id >= 0 ? id : this.ensure(this.names.intern(buf, nameStart, nameEnd)), unique);
+  }
+
+  removeBytes(buf: Uint8Array, start: number, end: number): number {
+    return this.removeId(this.names.lookup(buf, start, end));
+  }
+
+  // ---- string API ----
+
+  query(name: string): boolean {
+    const id = this.names.lookupString(name);
+    return id >= 0 && this.indexed[id] === 1;
+  }
+
+  /** INDEX name with deps[0..depCount). Returns one of the INDEX_* results. */
   index(name: string, deps: readonly string[], depCount: number = deps.length): number {
     const epoch = this.nextEpoch();
-    const mark = this.mark;
     let unique = 0;
-    if (this.scratch.length < depCount) this.scratch = new Int32Array(depCount * 2);
-    const scratch = this.scratch;
     for (let i = 0; i < depCount; i++) {
-      const id = this.ids.get(deps[i]);
-      if (id === undefined || this.indexed[id] === 0) return INDEX_MISSING_DEPENDENCY;
-      if (mark[id] === epoch) continue;
-      mark[id] = epoch;
-      scratch[unique++] = id;
+      const id = this.names.lookupString(deps[i]);
+      if (id < 0 || this.indexed[id] === 0) return INDEX_MISSING_DEPENDENCY;
+      if (this.mark[id] === epoch) continue;
+      this.mark[id] = epoch;
+      if (unique >= this.scratch.length) this.growScratch();
+      this.scratch[unique++] = id;
     }
-    let id = this.ids.get(name);
-    if (id !== undefined && this.indexed[id] === 1) {
-      const start = this.depStart[id];
-      const length = this.depLength[id];
-      const data = this.pool.data;
-      let same = length === unique;
-      for (let k = 0; same && k < length; k++) same = mark[data[start + k]] === epoch;
-      if (same) return INDEX_UNCHANGED;
-      if (!this.allowCycles && this.closesCycle(id, start, length, unique)) return INDEX_CYCLE;
-      this.replace(id, unique);
-      return INDEX_REPLACED;
-    }
-    // A package that is not indexed has no dependents, so adding it cannot
-    // close a cycle: only re-INDEX pays for the check.
-    if (id === undefined) id = this.intern(name);
-    this.indexed[id] = 1;
-    this.packageCount++;
-    this.writeList(id, unique);
-    return INDEX_ADDED;
+    const id = this.names.lookupString(name);
+    if (id >= 0 && this.indexed[id] === 1) return this.reindex(id, unique, epoch);
+    return this.add(id >= 0 ? id : this.ensure(this.names.internString(name)), unique);
   }
 
   remove(name: string): number {
-    const id = this.ids.get(name);
-    if (id === undefined || this.indexed[id] === 0) return REMOVE_NOT_INDEXED;
+    return this.removeId(this.names.lookupString(name));
+  }
+
+  /**
+   * Start-up only: indexes `name` with `deps` without checking that the
+   * dependencies are indexed yet or that no cycle forms, so a stored graph
+   * loads in any order (a cyclic one, written with allowCycles, has no
+   * dependencies-first order). Call checkIntegrity() once all are in.
+   */
+  restore(name: string, deps: readonly string[]): void {
+    const epoch = this.nextEpoch();
+    let unique = 0;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = this.ensure(this.names.internString(deps[i]));
+      if (this.mark[dep] === epoch) continue;
+      this.mark[dep] = epoch;
+      if (unique >= this.scratch.length) this.growScratch();
+      this.scratch[unique++] = dep;
+    }
+    const id = this.ensure(this.names.internString(name));
+    if (this.indexed[id] === 1) this.replace(id, unique);
+    else this.add(id, unique);
+  }
+
+  /**
+   * Writes the dependency names of package `id` into `out` (reusing its
+   * slots); returns how many. For store writes after a change.
+   */
+  dependencyNamesOf(id: number, out: string[]): number {
+    const start = this.depStart[id];
+    const length = this.depLength[id];
+    const data = this.pool.data;
+    for (let k = 0; k < length; k++) {
+      const depName = this.names.nameOf(data[start + k]);
+      if (k < out.length) out[k] = depName;
+      else out.push(depName);
+    }
+    return length;
+  }
+
+  /** The de-duplicated dependency list of `name` into `out`; returns its length. */
+  dependenciesOf(name: string, out: string[]): number {
+    const id = this.names.lookupString(name);
+    if (id < 0 || this.indexed[id] === 0) return 0;
+    return this.dependencyNamesOf(id, out);
+  }
+
+  /** Visits every indexed package with a fresh array of its dependencies. */
+  forEachPackage(visit: (name: string, deps: string[]) => void): void {
+    for (let id = 0; id < this.names.size; id++) {
+      if (this.indexed[id] === 0) continue;
+      const deps: string[] = [];
+      this.dependencyNamesOf(id, deps);
+      visit(this.names.nameOf(id), deps);
+    }
+  }
+
+  /** Number of indexed packages that depend on `name` (0 when not indexed). */
+  dependentsOf(name: string): number {
+    const id = this.names.lookupString(name);
+    return id < 0 || this.indexed[id] === 0 ? 0 : this.dependentCount[id];
+  }
+
+  /**
+   * Checks every invariant; returns null when they hold, else a description
+   * of the first violation. O(packages + edges): for start-up and tests.
+   */
+  checkIntegrity(): string | null {
+    const count = this.names.size;
+    const expected = new Int32Array(count);
+    const data = this.pool.data;
+    const nameOf = (id: number) => this.names.nameOf(id);
+    let edges = 0;
+    let packages = 0;
+    for (let id = 0; id < count; id++) {
+      if (this.indexed[id] === 0) {
+        if (this.depLength[id] !== 0) return `${nameOf(id)} is not indexed but has dependencies`;
+        continue;
+      }
+      packages++;
+      const start = this.depStart[id];
+      for (let k = 0; k < this.depLength[id]; k++) {
+        const dep = data[start + k];
+        if (this.indexed[dep] === 0) return `${nameOf(id)} depends on ${nameOf(dep)}, which is not indexed`;
+        expected[dep]++;
+        edges++;
+      }
+    }
+    for (let id = 0; id < count; id++) {
+      if (this.indexed[id] === 1 && expected[id] !== this.dependentCount[id]) {
+        return `${nameOf(id)} has ${this.dependentCount[id]} dependents recorded but ${expected[id]} exist`;
+      }
+    }
+    if (packages !== this.packageCount) return `package count ${this.packageCount} but ${packages} indexed`;
+    if (edges !== this.edges) return `edge count ${this.edges} but ${edges} stored`;
+    return null;
+  }
+
+  // ---- core, on ids ----
+
+  private add(id: number, unique: number): number {
+    // A package that is not indexed has no dependents, so adding it cannot
+    // close a cycle: only re-INDEX pays for the check.
+    this.indexed[id] = 1;
+    this.packageCount++;
+    this.writeList(id, unique);
+    this.lastId = id;
+    return INDEX_ADDED;
+  }
+
+  private reindex(id: number, unique: number, epoch: number): number {
+    const start = this.depStart[id];
+    const length = this.depLength[id];
+    const data = this.pool.data;
+    let same = length === unique;
+    for (let k = 0; same && k < length; k++) same = this.mark[data[start + k]] === epoch;
+    if (same) return INDEX_UNCHANGED;
+    if (!this.allowCycles && this.closesCycle(id, start, length, unique)) return INDEX_CYCLE;
+    this.replace(id, unique);
+    this.lastId = id;
+    return INDEX_REPLACED;
+  }
+
+  private removeId(id: number): number {
+    if (id < 0 || this.indexed[id] === 0) return REMOVE_NOT_INDEXED;
     const start = this.depStart[id];
     const length = this.depLength[id];
     const data = this.pool.data;
@@ -117,109 +265,13 @@ export class DependencyGraph {
     this.depLength[id] = 0;
     this.indexed[id] = 0;
     this.packageCount--;
+    this.lastId = id;
     return REMOVE_REMOVED;
   }
 
-  /**
-   * The de-duplicated dependency list the last successful index() stored
-   * for `name`, for the store to persist. Valid until the next mutation.
-   */
-  dependenciesOf(name: string, out: string[]): number {
-    const id = this.ids.get(name);
-    if (id === undefined || this.indexed[id] === 0) return 0;
-    const start = this.depStart[id];
-    const length = this.depLength[id];
-    const data = this.pool.data;
-    for (let k = 0; k < length; k++) {
-      const depName = this.names[data[start + k]];
-      if (k < out.length) out[k] = depName;
-      else out.push(depName);
-    }
-    return length;
-  }
-
-  /** Visits every indexed package with a fresh array of its dependencies. */
-  forEachPackage(visit: (name: string, deps: string[]) => void): void {
-    for (let id = 0; id < this.names.length; id++) {
-      if (this.indexed[id] === 0) continue;
-      const deps: string[] = [];
-      this.dependenciesOf(this.names[id], deps);
-      visit(this.names[id], deps);
-    }
-  }
-
-  /**
-   * Start-up only: indexes `name` with `deps` without checking that the
-   * dependencies are indexed yet or that no cycle forms, so a stored graph
-   * loads in any order (a cyclic one, written with allowCycles, has no
-   * dependencies-first order). Call checkIntegrity() once all are in.
-   */
-  restore(name: string, deps: readonly string[]): void {
-    const epoch = this.nextEpoch();
-    if (this.scratch.length < deps.length) this.scratch = new Int32Array(deps.length * 2);
-    let unique = 0;
-    for (let i = 0; i < deps.length; i++) {
-      const dep = this.ids.get(deps[i]) ?? this.intern(deps[i]);
-      if (this.mark[dep] === epoch) continue;
-      this.mark[dep] = epoch;
-      this.scratch[unique++] = dep;
-    }
-    let id = this.ids.get(name);
-    if (id === undefined) id = this.intern(name);
-    if (this.indexed[id] === 1) {
-      this.replace(id, unique);
-      return;
-    }
-    this.indexed[id] = 1;
-    this.packageCount++;
-    this.writeList(id, unique);
-  }
-
-  /** Number of indexed packages that depend on `name` (0 when not indexed). */
-  dependentsOf(name: string): number {
-    const id = this.ids.get(name);
-    return id === undefined || this.indexed[id] === 0 ? 0 : this.dependentCount[id];
-  }
-
-  /**
-   * Checks every invariant; returns null when they hold, else a description
-   * of the first violation. O(packages + edges): for start-up and tests.
-   */
-  checkIntegrity(): string | null {
-    const count = this.names.length;
-    const expected = new Int32Array(count);
-    const data = this.pool.data;
-    let edges = 0;
-    let packages = 0;
-    for (let id = 0; id < count; id++) {
-      if (this.indexed[id] === 0) {
-        if (this.depLength[id] !== 0) return `${this.names[id]} is not indexed but has dependencies`;
-        continue;
-      }
-      packages++;
-      const start = this.depStart[id];
-      for (let k = 0; k < this.depLength[id]; k++) {
-        const dep = data[start + k];
-        if (this.indexed[dep] === 0) return `${this.names[id]} depends on ${this.names[dep]}, which is not indexed`;
-        expected[dep]++;
-        edges++;
-      }
-    }
-    for (let id = 0; id < count; id++) {
-      if (this.indexed[id] === 1 && expected[id] !== this.dependentCount[id]) {
-        return `${this.names[id]} has ${this.dependentCount[id]} dependents recorded but ${expected[id]} exist`;
-      }
-    }
-    if (packages !== this.packageCount) return `package count ${this.packageCount} but ${packages} indexed`;
-    if (edges !== this.edges) return `edge count ${this.edges} but ${edges} stored`;
-    return null;
-  }
-
-  private intern(name: string): number {
-    const id = this.names.length;
-    this.names.push(name);
-    this.ids.set(name, id);
-    if (id >= this.indexed.length) this.grow(this.indexed.length * 2);
+  /** Makes the per-id arrays cover `id` (just interned); returns it. */
+  private ensure(id: number): number {
+    if (id >= this.indexed.length) this.grow(Math.max(this.indexed.length * 2, id + 1));
     return id;
   }
 
@@ -241,6 +293,12 @@ export class DependencyGraph {
     this.mark = mark;
   }
 
+  private growScratch(): void {
+    const scratch = new Int32Array(this.scratch.length * 2);
+    scratch.set(this.scratch);
+    this.scratch = scratch;
+  }
+
   private nextEpoch(): number {
     if (this.epoch === 0xffffffff) {
       this.mark.fill(0);
@@ -256,8 +314,6 @@ export class DependencyGraph {
    */
   private closesCycle(id: number, start: number, length: number, unique: number): boolean {
     const data = this.pool.data;
-    // Mark the old list so it can be told apart from added entries; this
-    // reuses the epoch scheme with a fresh epoch.
     const oldEpoch = this.nextEpoch();
     const mark = this.mark;
     for (let k = 0; k < length; k++) mark[data[start + k]] = oldEpoch;
@@ -313,7 +369,7 @@ export class DependencyGraph {
     const start = unique === 0 ? 0 : this.pool.allocate(unique);
     this.fillList(id, start, unique);
     if (this.pool.garbage > 4096 && this.pool.garbage * 2 > this.pool.used) {
-      this.pool.compact(this.depStart, this.depLength, this.names.length);
+      this.pool.compact(this.depStart, this.depLength, this.names.size);
     }
   }
 

@@ -1,4 +1,5 @@
 export { DependencyGraph, type GraphOptions } from "./dependency-graph.ts";
+export { hashBytes, NameTable } from "./name-table.ts";
 export {
   INDEX_ADDED,
   INDEX_CYCLE,
