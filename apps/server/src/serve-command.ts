@@ -9,7 +9,6 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   let server: RunningServer | undefined;
   let pendingSignal: string | undefined;
   let stopping = false;
-  let draining = false;
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting at once");
@@ -20,7 +19,6 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       return;
     }
     stopping = true;
-    draining = true;
     logger.info({ signal, drainDelayMs: config.drainDelayMs, drainTimeoutMs: config.drainTimeoutMs }, "draining");
     const running = server;
     setTimeout(() => {
@@ -29,7 +27,11 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     }, config.drainTimeoutMs).unref();
     // Readiness is already off (draining); the load balancer gets
     // --drain-delay to stop sending new connections before listeners close.
-    setTimeout(() => {
+    setTimeout(async () => {
+      // Totals per thread, once, for operators and benchmarks (batch sizes,
+      // per-thread CPU): never logged per request.
+      const threads = await running.threadStats().catch(() => []);
+      logger.info({ threads }, "final counters");
       running.drain().then(
         () => {
           logger.info("drained; exiting");

@@ -1,33 +1,17 @@
-import {
-  DependencyGraph,
-  INDEX_MISSING_DEPENDENCY,
-  INDEX_CYCLE,
-  indexChanged,
-  REMOVE_HAS_DEPENDENTS,
-  REMOVE_REMOVED,
-} from "@pkgindex/graph";
-import {
-  CMD_INDEX,
-  CMD_REMOVE,
-  createLineShape,
-  createParsedCommand,
-  decodeLine,
-  REPLY_ERROR,
-  REPLY_FAIL,
-  REPLY_OK,
-  scanLine,
-  type ParsedCommand,
-} from "@pkgindex/protocol";
 import { PkgIndexError } from "@pkgindex/errors";
-import type { Store } from "@pkgindex/store";
+import { DependencyGraph, indexChanged, INDEX_CYCLE, INDEX_MISSING_DEPENDENCY, REMOVE_HAS_DEPENDENTS, REMOVE_REMOVED } from "@pkgindex/graph";
 import { CommandStats } from "@pkgindex/metrics";
+import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
+import type { Store } from "@pkgindex/store";
 
 const NEWLINE = 10;
 
 /**
  * The graph and its durable copy: the only code that mutates the index. In
  * worker mode it runs on the state-owner thread; with --workers 0 on the
- * single thread. Its order of apply() calls is the server's linearization.
+ * single thread. Its order of apply calls is the server's linearization.
+ * Commands are applied from the request bytes: names are never decoded,
+ * except to hand a change to the store.
  */
 export class IndexState {
   readonly graph: DependencyGraph;
@@ -36,7 +20,6 @@ export class IndexState {
   private readonly durable: boolean;
   private readonly depsScratch: string[] = [];
   private readonly shape = createLineShape();
-  private readonly parsed = createParsedCommand();
   private dirty = false;
 
   constructor(graph: DependencyGraph, store: Store) {
@@ -56,67 +39,65 @@ export class IndexState {
     return { packages: stats.packages, edges: stats.edges, millis: stats.millis };
   }
 
-  /** Applies one parsed command; returns its reply code. */
-  apply(cmd: ParsedCommand): number {
-    const stats = this.stats.results;
-    if (cmd.command === CMD_INDEX) {
-      const result = this.graph.index(cmd.name, cmd.deps, cmd.depCount);
-      if (indexChanged(result)) {
-        if (this.durable) {
-          const n = this.graph.dependenciesOf(cmd.name, this.depsScratch);
-          this.store.putPackage(cmd.name, this.depsScratch, n);
-          this.dirty = true;
-        }
-      } else if (result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE) {
-        stats[CMD_INDEX * 3 + REPLY_FAIL]++;
+  /** Applies one validated line whose fields are in `shape`; returns its reply code. */
+  apply(buf: Buffer, shape: LineShape): number {
+    const graph = this.graph;
+    const results = this.stats.results;
+    const command = shape.command;
+    if (command === CMD_INDEX) {
+      const result = graph.indexBytes(buf, shape.nameStart, shape.nameEnd, shape.depsStart, shape.depsEnd);
+      if (result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE) {
+        results[CMD_INDEX * 3 + REPLY_FAIL]++;
         return REPLY_FAIL;
       }
-      stats[CMD_INDEX * 3 + REPLY_OK]++;
-      return REPLY_OK;
-    }
-    if (cmd.command === CMD_REMOVE) {
-      const result = this.graph.remove(cmd.name);
-      if (result === REMOVE_HAS_DEPENDENTS) {
-        stats[CMD_REMOVE * 3 + REPLY_FAIL]++;
-        return REPLY_FAIL;
-      }
-      if (result === REMOVE_REMOVED && this.durable) {
-        this.store.deletePackage(cmd.name);
+      if (this.durable && indexChanged(result)) {
+        const id = graph.lastId;
+        const n = graph.dependencyNamesOf(id, this.depsScratch);
+        this.store.putPackage(graph.names.nameOf(id), this.depsScratch, n);
         this.dirty = true;
       }
-      stats[CMD_REMOVE * 3 + REPLY_OK]++;
+      results[CMD_INDEX * 3 + REPLY_OK]++;
       return REPLY_OK;
     }
-    const code = this.graph.query(cmd.name) ? REPLY_OK : REPLY_FAIL;
-    stats[cmd.command * 3 + code]++;
+    if (command === CMD_REMOVE) {
+      const result = graph.removeBytes(buf, shape.nameStart, shape.nameEnd);
+      if (result === REMOVE_HAS_DEPENDENTS) {
+        results[CMD_REMOVE * 3 + REPLY_FAIL]++;
+        return REPLY_FAIL;
+      }
+      if (this.durable && result === REMOVE_REMOVED) {
+        this.store.deletePackage(graph.names.nameOf(graph.lastId));
+        this.dirty = true;
+      }
+      results[CMD_REMOVE * 3 + REPLY_OK]++;
+      return REPLY_OK;
+    }
+    const code = graph.queryBytes(buf, shape.nameStart, shape.nameEnd) ? REPLY_OK : REPLY_FAIL;
+    results[command * 3 + code]++;
     return code;
   }
 
   /**
    * Applies a batch of newline-terminated valid lines from an I/O worker and
    * writes reply code i over byte i of the same buffer (every line takes at
-   * least two bytes, so code i never overwrites an unread line). Returns the count.
+   * least two bytes, so code i never overwrites an unread line). Returns the
+   * count.
    */
   applyBatch(batch: Buffer): number {
+    const t0 = performance.now();
     const shape = this.shape;
-    const parsed = this.parsed;
     let start = 0;
     let count = 0;
     const length = batch.length;
     while (start < length) {
       let nl = batch.indexOf(NEWLINE, start);
       if (nl === -1) nl = length;
-      // Workers validated already; a failure here is a bug, answered ERROR.
-      let code = REPLY_ERROR;
-      if (scanLine(batch, start, nl, shape) === 0) {
-        decodeLine(batch, shape, parsed);
-        code = this.apply(parsed);
-      }
-      batch[count++] = code;
+      // Workers validated already; this re-check is cheap and keeps a bug in
+      // a worker from reaching the graph (answered ERROR).
+      batch[count++] = scanLine(batch, start, nl, shape) === 0 ? this.apply(batch, shape) : REPLY_ERROR;
       start = nl + 1;
     }
-    this.stats.batches++;
-    this.stats.batchedCommands += count;
+    this.stats.recordBatch(count, (performance.now() - t0) / 1000);
     return count;
   }
 
@@ -130,5 +111,6 @@ export class IndexState {
     if (!this.dirty) return;
     this.dirty = false;
     this.store.commit();
+    this.stats.commits++;
   }
 }

@@ -83,6 +83,8 @@ export class IoWorkerPool {
     const worker = new Worker(IO_WORKER_URL, {
       workerData: { config: this.config, port: this.port, statePort: channel.port2, openCount: this.openCount },
       transferList: [channel.port2],
+      // The OS thread name: benchmarks find per-thread CPU in /proc by it.
+      name: "io-worker",
     });
     return nextMessage<FromIoWorker>(worker, (m) => m.type === "loaded").then(() => worker);
   }

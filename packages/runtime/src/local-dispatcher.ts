@@ -1,4 +1,4 @@
-import { createParsedCommand, decodeLine, type LineShape } from "@pkgindex/protocol";
+import type { LineShape } from "@pkgindex/protocol";
 import type { CommandDispatcher, Connection } from "./connection.ts";
 import type { IndexState } from "./index-state.ts";
 
@@ -9,7 +9,6 @@ import type { IndexState } from "./index-state.ts";
  */
 export class LocalDispatcher implements CommandDispatcher {
   private readonly state: IndexState;
-  private readonly parsed = createParsedCommand();
   private readonly waiting: Connection[] = [];
   private commitScheduled = false;
   private readonly durable: boolean;
@@ -22,8 +21,7 @@ export class LocalDispatcher implements CommandDispatcher {
   }
 
   dispatch(_conn: Connection, buf: Buffer, _start: number, _end: number, shape: LineShape): number {
-    decodeLine(buf, shape, this.parsed);
-    return this.state.apply(this.parsed);
+    return this.state.apply(buf, shape);
   }
 
   replyReady(conn: Connection): void {

@@ -1,4 +1,8 @@
-import { encodeReplies, REPLY_PENDING } from "@pkgindex/protocol";
+import { encodeReplies, REPLY_PENDING, REPLY_TEXT } from "@pkgindex/protocol";
+
+// Strict request/reply traffic writes one reply at a time: those writes use
+// these shared, never-modified buffers instead of allocating one each.
+const SINGLE_REPLY: readonly Buffer[] = REPLY_TEXT.map((text) => Buffer.from(text, "latin1"));
 
 /**
  * The FIFO of reply slots of one connection. A slot is filled either at
@@ -54,6 +58,13 @@ export class ReplyRing {
     let count = 0;
     while (this.head + count < this.tail && codes[(this.head + count) & mask] !== REPLY_PENDING) count++;
     if (count === 0) return null;
+    if (count === 1) {
+      const code = codes[this.head & mask];
+      this.head++;
+      this.ready--;
+      if (this.resolveAt < this.head) this.resolveAt = this.head;
+      return SINGLE_REPLY[code];
+    }
     const out = encodeReplies(codes, this.head & mask, count, mask);
     this.head += count;
     this.ready -= count;

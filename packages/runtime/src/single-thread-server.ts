@@ -3,6 +3,7 @@ import { openStore } from "@pkgindex/store";
 import { ConnectionServer } from "./connection-server.ts";
 import { IndexState } from "./index-state.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
+import { snapshotStats } from "./stats-snapshot.ts";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
@@ -37,7 +38,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   };
   return {
     port,
-    stats: () => [state.stats],
+    threadStats: async () => [snapshotStats("single", 0, state.stats, state.graph)],
     async drain() {
       await server.drain();
       finish();

@@ -82,7 +82,6 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
 
   return {
     port,
-    stats: () => [],
     async threadStats(): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwnerStats(stateOwner), ...(await pool.stats())]);
     },
