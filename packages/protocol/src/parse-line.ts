@@ -28,6 +28,16 @@ export function createLineShape(): LineShape {
   return { command: 0, nameStart: 0, nameEnd: 0, depsStart: 0, depsEnd: 0 };
 }
 
+/**
+ * Index of `byte` in buf[from, end), or -1. Never looks past `end`: lines
+ * share one socket chunk, and an unbounded indexOf would scan the rest of the
+ * chunk for every line that lacks the byte (quadratic in the chunk).
+ */
+function findByte(buf: Uint8Array, byte: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === byte) return i;
+  return -1;
+}
+
 /** A name byte: printable ASCII other than `|` and `,`. */
 function isNameByte(b: number): boolean {
   return b > 0x20 && b < 0x7f && b !== PIPE && b !== COMMA;
@@ -51,12 +61,11 @@ function commandAt(buf: Uint8Array, start: number, end: number): number {
  */
 export function scanLine(buf: Uint8Array, start: number, end: number, shape: LineShape): number {
   if (end <= start) return E_EMPTY_LINE;
-  const p1 = buf.indexOf(PIPE, start);
-  if (p1 === -1 || p1 >= end) return E_FIELD_COUNT;
-  const p2 = buf.indexOf(PIPE, p1 + 1);
-  if (p2 === -1 || p2 >= end) return E_FIELD_COUNT;
-  const p3 = buf.indexOf(PIPE, p2 + 1);
-  if (p3 !== -1 && p3 < end) return E_FIELD_COUNT;
+  const p1 = findByte(buf, PIPE, start, end);
+  if (p1 === -1) return E_FIELD_COUNT;
+  const p2 = findByte(buf, PIPE, p1 + 1, end);
+  if (p2 === -1) return E_FIELD_COUNT;
+  if (findByte(buf, PIPE, p2 + 1, end) !== -1) return E_FIELD_COUNT;
   const command = commandAt(buf, start, p1);
   if (command === 0) return E_UNKNOWN_COMMAND;
   const nameStart = p1 + 1;
@@ -110,8 +119,8 @@ export function decodeLine(buf: Buffer, shape: LineShape, out: ParsedCommand): v
     const deps = out.deps;
     let entryStart = shape.depsStart;
     for (;;) {
-      const comma = buf.indexOf(COMMA, entryStart);
-      const entryEnd = comma === -1 || comma >= shape.depsEnd ? shape.depsEnd : comma;
+      const comma = findByte(buf, COMMA, entryStart, shape.depsEnd);
+      const entryEnd = comma === -1 ? shape.depsEnd : comma;
       const name = buf.toString("latin1", entryStart, entryEnd);
       if (count < deps.length) deps[count] = name;
       else deps.push(name);
