@@ -221,6 +221,37 @@ export class DependencyGraph {
     }
     if (packages !== this.packageCount) return `package count ${this.packageCount} but ${packages} indexed`;
     if (edges !== this.edges) return `edge count ${this.edges} but ${edges} stored`;
+    if (!this.allowCycles) {
+      // The third invariant: without allowCycles the edges form a DAG
+      // (closesCycle relies on it). Iterative DFS: 1 = on the path, 2 = done.
+      const state = new Uint8Array(count);
+      const nodes = new Int32Array(count);
+      const next = new Int32Array(count);
+      for (let root = 0; root < count; root++) {
+        if (this.indexed[root] === 0 || state[root] !== 0) continue;
+        let top = 0;
+        nodes[0] = root;
+        next[0] = 0;
+        state[root] = 1;
+        while (top >= 0) {
+          const node = nodes[top];
+          const k = next[top];
+          if (k === this.depLength[node]) {
+            state[node] = 2;
+            top--;
+            continue;
+          }
+          next[top] = k + 1;
+          const dep = data[this.depStart[node] + k];
+          if (state[dep] === 1) return `cycle through ${nameOf(dep)} without allowCycles`;
+          if (state[dep] === 0) {
+            state[dep] = 1;
+            nodes[++top] = dep;
+            next[top] = 0;
+          }
+        }
+      }
+    }
     return null;
   }
 
