@@ -13,6 +13,7 @@ export const METRIC = {
   edges: "pkgindex_edges",
   threadRestarts: "pkgindex_thread_restarts_total",
   eventLoopUtilization: "pkgindex_event_loop_utilization",
+  threadCpuSeconds: "pkgindex_thread_cpu_seconds_total",
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -3,6 +3,7 @@ import type { MetricJson } from "./bucket-histogram.ts";
 import type { CommandStats } from "./command-stats.ts";
 import { registerConnectionMetrics } from "./connection-metrics.ts";
 import { registerEventLoopGauge } from "./event-loop-gauge.ts";
+import { registerThreadCpuCounter } from "./thread-cpu-counter.ts";
 import { registerStateMetrics, type IndexSize } from "./state-metrics.ts";
 
 /** One thread's metrics as plain data: structured-clonable, so it can be posted to the main thread. */
@@ -43,7 +44,9 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   const worker = role === "io-worker" ? String(options.worker) : "0";
   if (role !== "state-owner") registerConnectionMetrics(registry, stats, worker);
   if (role !== "io-worker") registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })));
-  registerEventLoopGauge(registry, role === "state-owner" ? { role } : { role, worker });
+  const labels = role === "state-owner" ? { role } : { role, worker };
+  registerEventLoopGauge(registry, labels);
+  registerThreadCpuCounter(registry, labels);
   return wrap(registry);
 }
 

@@ -81,7 +81,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     const supervisor = await familyNames(createSupervisorMetrics());
 
     expect(io).toEqual(
-      [METRIC.connectionsOpen, METRIC.connectionsAccepted, METRIC.connectionsRejected, METRIC.protocolErrors, METRIC.eventLoopUtilization].toSorted(),
+      [METRIC.connectionsOpen, METRIC.connectionsAccepted, METRIC.connectionsRejected, METRIC.protocolErrors, METRIC.eventLoopUtilization, METRIC.threadCpuSeconds].toSorted(),
     );
     expect(owner).toEqual(
       [
@@ -92,10 +92,23 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
         METRIC.packages,
         METRIC.edges,
         METRIC.eventLoopUtilization,
+        METRIC.threadCpuSeconds,
       ].toSorted(),
     );
     expect(single).toEqual([...new Set([...io, ...owner])].toSorted());
     expect(supervisor).toEqual([METRIC.threadRestarts, METRIC.eventLoopUtilization].toSorted());
+  });
+
+  it("counts the calling thread's own CPU time, never going down", async () => {
+    const m = createThreadMetrics({ role: "state-owner", stats: new CommandStats() });
+    const first = (await scrape(m)).get('pkgindex_thread_cpu_seconds_total{role="state-owner"}')!;
+    let spin = 0;
+    const until = process.threadCpuUsage().user + 20_000;
+    while (process.threadCpuUsage().user < until) spin++;
+    const second = (await scrape(m)).get('pkgindex_thread_cpu_seconds_total{role="state-owner"}')!;
+    expect(spin).toBeGreaterThan(0);
+    expect(first).toBeGreaterThan(0);
+    expect(second - first).toBeGreaterThanOrEqual(0.02);
   });
 
   it("the single thread is worker 0", async () => {
