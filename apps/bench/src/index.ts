@@ -5,4 +5,4 @@ export { lineChart, writeReport } from "./report.ts";
 export { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
 export { freePort, pkgindexCommand, startServer, type StartedServer } from "./server.ts";
 export { decodeHistogram, encodeHistogram, median, mergeHistograms, newHistogram, percentile, summarize } from "./stats.ts";
-export { buildSchedule, buildWorkload, loadData, MIX_SHARES, MIXES, type MixName, type Workload } from "./workload.ts";
+export { buildSchedule, buildWorkload, loadData, MIX_SHARES, MIXES, type MixName, type Schedule, type Workload } from "./workload.ts";

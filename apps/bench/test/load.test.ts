@@ -1,0 +1,175 @@
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE, main } from "../src/cli.ts";
+import { LoadPool, type LoadOptions } from "../src/index.ts";
+
+const FIXTURE = path.resolve(fileURLToPath(import.meta.url), "../fixtures/ok-server.mjs");
+
+interface Fake {
+  port: number;
+  lines: number;
+  close(): Promise<void>;
+}
+
+/** A server replying by command: QUERY OK, INDEX FAIL, REMOVE OK, else ERROR (or `reply` for everything). */
+async function fakeServer(reply?: string): Promise<Fake> {
+  const sockets = new Set<net.Socket>();
+  const fake = { port: 0, lines: 0, close: async () => {} };
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    let carry = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => {
+      const lines = (carry + text).split("\n");
+      carry = lines.pop()!;
+      let out = "";
+      for (const line of lines) {
+        fake.lines++;
+        out += reply ?? (line.startsWith("QUERY|") ? "OK\n" : line.startsWith("INDEX|") ? "FAIL\n" : line.startsWith("REMOVE|") ? "OK\n" : "ERROR\n");
+      }
+      socket.write(out);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  fake.port = (server.address() as net.AddressInfo).port;
+  fake.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return fake;
+}
+
+let pool: LoadPool;
+beforeAll(() => {
+  pool = new LoadPool(2);
+});
+afterAll(async () => {
+  await pool.close();
+});
+
+let fake: Fake | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+const base = (port: number): LoadOptions => ({
+  host: "127.0.0.1",
+  port,
+  connections: 6,
+  depth: 1,
+  durationMs: 300,
+  warmupMs: 50,
+  mix: "mixed",
+  malformed: 0,
+  seed: 1,
+  source: { packages: 500, dataSeed: 1 },
+  indexedShare: 0.5,
+});
+
+describe("LoadPool", () => {
+  it("drives closed-loop pipelined load from two threads and counts every reply by code", async () => {
+    fake = await fakeServer();
+    const r = await pool.run({ ...base(fake.port), depth: 4, pid: process.pid });
+    expect(r.errors).toBe(0);
+    expect(r.replies).toBeGreaterThan(0);
+    expect(r.ok + r.fail + r.error).toBe(r.replies);
+    expect(r.latencyUs.count).toBe(r.replies);
+    // mixed: 80% QUERY (OK here), 10% INDEX (FAIL here), 10% malformed (ERROR).
+    expect(r.ok / r.replies).toBeGreaterThan(0.7);
+    expect(r.error / r.replies).toBeGreaterThan(0.05);
+    expect(r.latencyUs.p50).toBeGreaterThan(0);
+    expect(r.latencyUs.p99).toBeGreaterThanOrEqual(r.latencyUs.p50);
+    // This process is the "server": its CPU and memory are read from /proc.
+    expect(r.server?.pid).toBe(process.pid);
+    expect(r.server?.rssKiB).toBeGreaterThan(0);
+    expect(r.server?.threads.length).toBeGreaterThan(0);
+    // Never more replies than requests the server saw.
+    expect(r.replies).toBeLessThanOrEqual(fake.lines);
+  });
+
+  it("drives an open loop at a fixed rate", async () => {
+    fake = await fakeServer();
+    const r = await pool.run({ ...base(fake.port), rate: 2000 });
+    expect(r.rate).toBe(2000);
+    expect(r.depth).toBe(0);
+    expect(r.errors).toBe(0);
+    expect(r.replies).toBeGreaterThan(0);
+    expect(r.latencyUs.count).toBe(r.replies);
+  });
+
+  it("counts replies that are not OK, FAIL or ERROR as errors and names the first", async () => {
+    fake = await fakeServer("MAYBE\n");
+    const r = await pool.run(base(fake.port));
+    expect(r.errors).toBeGreaterThan(0);
+    expect(r.replies).toBe(0);
+    expect(r.firstError).toBe('a reply that is not OK, FAIL or ERROR: "MAYBE"');
+  });
+
+  it("reports a refused connection as an error, not a hang", async () => {
+    const probe = await fakeServer();
+    const port = probe.port;
+    await probe.close();
+    const r = await pool.run({ ...base(port), connections: 2 });
+    expect(r.replies).toBe(0);
+    expect(r.firstError).toBe("connection error: ECONNREFUSED");
+  });
+});
+
+function quiet() {
+  return { log: vi.spyOn(console, "log").mockImplementation(() => {}), error: vi.spyOn(console, "error").mockImplementation(() => {}) };
+}
+
+describe("the bench CLI", () => {
+
+  it.each([
+    [["--connections", "0"], "--connections must be an integer from 1 to 100000, got 0"],
+    [["--pattern", "open"], "--rate is required with --pattern open"],
+    [["--rate", "10"], "--rate only applies to --pattern open"],
+    [["--mix", "nope"], "Invalid values: Argument: mix, Given: \"nope\", Choices:"],
+    [["--threads", "0"], "--threads must be an integer from 1 to 64, got 0"],
+    [["compare", "--connections", "10,x"], '--connections must be a comma-separated list of integers from 1 to 100000, got "10,x"'],
+    [["compare", "--external", "goref"], '--external must be NAME=COMMAND, got "goref"'],
+    [["compare", "--baseline", "nope"], "--baseline nope is not one of the modes: pkgindex-w0, pkgindex-w3"],
+    [["--bogus"], "Unknown argument: bogus"],
+  ])("refuses %j with one line and exit 2", async (args, message) => {
+    const { log, error } = quiet();
+    try {
+      expect(await main(args)).toBe(EXIT_USAGE);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(String(error.mock.calls[0][0])).toContain(`pkgindex-bench: ${message}`);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it("exits 3 with one line when the server it starts dies", async () => {
+    const { log, error } = quiet();
+    try {
+      expect(await main(["--start", "sh -c 'echo no such port >&2; exit 7'", "--duration", "0.1"])).toBe(EXIT_CANNOT_RUN);
+      expect(error.mock.calls).toEqual([["pkgindex-bench: server exited (7) before listening: no such port"]]);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it("runs a ramp against a server it starts and prints JSON with the knee", async () => {
+    const { log, error } = quiet();
+    try {
+      const code = await main(["--start", `${process.execPath} ${FIXTURE} {port}`, "--pattern", "ramp", "--connections", "4", "--duration", "0.2", "--warmup", "0.05", "--packages", "300", "--json"]);
+      expect(code).toBe(EXIT_OK);
+      const out = JSON.parse(String(log.mock.calls.at(-1)![0]));
+      expect(out.results.map((r: { connections: number }) => r.connections)).toEqual([1, 2, 4]);
+      expect(out.knee.connections).toBeGreaterThan(0);
+      expect(out.results[0].server.cpuUsPerRequest).toBeGreaterThan(0);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+});
