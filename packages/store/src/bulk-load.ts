@@ -1,0 +1,98 @@
+import { PkgIndexError } from "@pkgindex/errors";
+import type { BrewEntry } from "./brew-format.ts";
+import { dependencyOrder, findCycle } from "./dependency-order.ts";
+import { isValidName } from "./names.ts";
+import type { Store } from "./store-types.ts";
+
+export interface BulkLoadOptions {
+  /** Names the input in error messages (the file path). */
+  source?: string;
+  /**
+   * A dependency that has no entry of its own: `refuse` (the default; a
+   * pkgindex dump always lists every package, so a missing one means a
+   * damaged file) or `create` it as a package with no dependencies (brew's
+   * own output, for one, lists some packages only as dependencies).
+   */
+  missing?: "refuse" | "create";
+  /** Accept dependency cycles (for an index served with cycles allowed). */
+  allowCycles?: boolean;
+}
+
+export interface BulkLoadStats {
+  packages: number;
+  edges: number;
+  /** Packages created because they appeared only as dependencies. */
+  created: number;
+  millis: number;
+}
+
+/**
+ * Writes entries into an empty store in one transaction, every package after
+ * its dependencies. Refuses, with PkgIndexError("PKGI_LOAD_FILE") naming the
+ * package and before writing anything: a store that is not empty, an invalid
+ * or repeated name, a missing dependency (unless `missing: "create"`) and a
+ * cycle (unless `allowCycles`).
+ */
+export function bulkLoad(store: Store, entries: readonly BrewEntry[], options: BulkLoadOptions = {}): BulkLoadStats {
+  const started = performance.now();
+  const source = options.source ?? "<entries>";
+  const fail = (reason: string): PkgIndexError => new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason });
+
+  const held = store.load(() => {}).packages;
+  if (held > 0) throw fail(`the store already holds ${held} packages; load into an empty data directory`);
+
+  const names: string[] = [];
+  const indexOf = new Map<string, number>();
+  for (const { name } of entries) {
+    if (!isValidName(name)) throw fail(`invalid package name ${JSON.stringify(name)}`);
+    if (indexOf.has(name)) throw fail(`package ${name} is listed twice`);
+    indexOf.set(name, names.length);
+    names.push(name);
+  }
+  const listed = names.length;
+  const depsOf: number[][] = [];
+  let edgeCount = 0;
+  for (const { name, deps } of entries) {
+    const ids: number[] = [];
+    for (const dep of deps) {
+      let j = indexOf.get(dep);
+      if (j === undefined) {
+        if (!isValidName(dep)) throw fail(`invalid dependency name ${JSON.stringify(dep)} of ${name}`);
+        if (options.missing !== "create") throw fail(`package ${name} depends on ${dep}, which is not listed`);
+        j = names.length;
+        indexOf.set(dep, j);
+        names.push(dep);
+      }
+      if (!ids.includes(j)) ids.push(j);
+    }
+    depsOf.push(ids);
+    edgeCount += ids.length;
+  }
+  const count = names.length;
+  const depStart = new Int32Array(count + 1);
+  const depList = new Int32Array(edgeCount);
+  for (let i = 0, e = 0; i < count; i++) {
+    depStart[i] = e;
+    for (const j of depsOf[i] ?? []) depList[e++] = j;
+    depStart[i + 1] = e;
+  }
+  const graph = { count, depStart, depList };
+  const result = dependencyOrder(graph);
+  if (result.ordered < count && options.allowCycles !== true) {
+    const cycle = findCycle(graph, result).map((i) => names[i]);
+    throw fail(`package ${cycle[0]} is on a dependency cycle: ${cycle.join(" -> ")}`);
+  }
+
+  const scratch: string[] = [];
+  const put = (i: number, withDeps: boolean): void => {
+    let n = 0;
+    if (withDeps) for (let e = depStart[i]; e < depStart[i + 1]; e++) scratch[n++] = names[depList[e]];
+    store.putPackage(names[i], scratch, n);
+  };
+  // Packages on cycles go in twice: first bare, so that each exists before
+  // anything depends on it, then with their dependencies.
+  for (let k = result.ordered; k < count; k++) put(result.order[k], false);
+  for (let k = 0; k < count; k++) put(result.order[k], true);
+  store.commit();
+  return { packages: count, edges: edgeCount, created: count - listed, millis: performance.now() - started };
+}
