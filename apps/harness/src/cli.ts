@@ -8,7 +8,7 @@ import { ConnectError } from "./connection.ts";
 import { type Dataset, DataError, describe, loadBrewFile } from "./dataset.ts";
 import { generateDag } from "./generate.ts";
 import { runHarness } from "./harness.ts";
-import { formatInt, formatProgress, formatSummary, phaseRow } from "./report.ts";
+import { formatInt, formatPhaseDone, formatProgress, formatSummary } from "./report.ts";
 
 export const EXIT_PASS = 0;
 export const EXIT_CHECK_FAILED = 1;
@@ -130,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
         if (live) process.stderr.write(`\r\x1b[K${formatProgress(p)}`);
       } : undefined,
       onPhaseEnd: progress ? (p) => {
-        process.stderr.write(`${live ? "\r\x1b[K" : ""}${phaseRow(p)}\n`);
+        process.stderr.write(`${live ? "\r\x1b[K" : ""}${formatPhaseDone(p)}\n`);
       } : undefined,
     });
   } catch (err) {

@@ -18,7 +18,7 @@ function row(cells: string[]): string {
   return cells.map((c, i) => pad(c, COLUMNS[i][1], i > 0)).join("  ");
 }
 
-export function phaseRow(p: PhaseSummary): string {
+function phaseRow(p: PhaseSummary): string {
   return row([
     PHASE_TITLES[p.phase],
     String(p.passes),
@@ -51,4 +51,10 @@ export function formatProgress(p: Progress): string {
   const rate = p.seconds > 0 ? p.messages / p.seconds : 0;
   const pass = p.pass > 0 ? `pass ${p.pass}  ` : "";
   return `${PHASE_TITLES[p.phase]}  ${pass}${formatInt(p.done)}/${formatInt(p.total)} packages  ${formatInt(rate)} msg/s`;
+}
+
+/** One line when a phase ends (progress mode). */
+export function formatPhaseDone(p: PhaseSummary): string {
+  const passes = p.passes > 1 ? `, ${p.passes} passes` : "";
+  return `${PHASE_TITLES[p.phase]}: done in ${p.seconds.toFixed(2)}s${passes}, ${formatInt(p.messages)} messages`;
 }
