@@ -7,11 +7,17 @@ import { fileURLToPath } from "node:url";
 /** The repository root: this file is apps/bench/{src,dist}/server.{ts,js} (or bundled beside it). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** How to start pkgindex: the built CLI when there is one, else the source. */
+/**
+ * How to start pkgindex: from source when the bench runs from source (so
+ * both are the same checkout state), else the built CLI, or the source when
+ * there is no build. No admin HTTP server: several modes run at once, and
+ * its port is fixed.
+ */
 export function pkgindexCommand(args: string): string {
   const dist = path.join(REPO_ROOT, "apps/server/dist/pkgindex.js");
-  const cli = existsSync(dist) ? dist : path.join(REPO_ROOT, "apps/server/src/pkgindex.ts");
-  return `${shellQuote(process.execPath)} ${shellQuote(cli)} serve --host 127.0.0.1 --port {port} --log-level warn ${args}`;
+  const fromSource = import.meta.url.endsWith(".ts") || !existsSync(dist);
+  const cli = fromSource ? path.join(REPO_ROOT, "apps/server/src/pkgindex.ts") : dist;
+  return `${shellQuote(process.execPath)} ${shellQuote(cli)} serve --host 127.0.0.1 --port {port} --admin-port 0 --log-level warn ${args}`;
 }
 
 function shellQuote(s: string): string {

@@ -15,12 +15,14 @@ export interface RunningServer {
 
 /**
  * Starts pkgindex from source (`serve --port 0`, memory store) and resolves
- * with the port from its "listening" log line.
+ * with the port from its "listening" log line (the client port; the admin
+ * server logs "admin listening").
  */
 export function startPkgindex(workers: number): Promise<RunningServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [SERVER_CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--workers", String(workers), "--store", "memory"],
+    // No admin HTTP server: its fixed default port would clash between test servers.
+    [SERVER_CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", String(workers), "--store", "memory"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
@@ -40,7 +42,7 @@ export function startPkgindex(workers: number): Promise<RunningServer> {
         } catch {
           continue;
         }
-        if (typeof log.msg === "string" && log.msg.includes("listening") && typeof log.port === "number") {
+        if (log.msg === "listening" && typeof log.port === "number") {
           resolve({
             port: log.port,
             async stop() {
