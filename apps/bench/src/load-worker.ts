@@ -84,6 +84,8 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
     replyCode: number;
     nextSendAt: number;
     closed: boolean;
+    /** An error was already counted for this connection. */
+    errored: boolean;
   }
 
   const ringBytes = Math.max(65536, 3 * depth * maxLine);
@@ -190,14 +192,17 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
         replyCode: 0,
         nextSendAt: 0,
         closed: false,
+        errored: false,
       };
       c.mask = c.sentAt.length - 1;
       socket.on("data", (chunk: Buffer) => onData(c, chunk));
       socket.on("error", (err: NodeJS.ErrnoException) => {
-        if (Atomics.load(control, PHASE) !== PHASE_STOP) noteError(`connection error: ${err.code ?? err.message}`);
+        if (Atomics.load(control, PHASE) === PHASE_STOP) return;
+        c.errored = true;
+        noteError(`connection error: ${err.code ?? err.message}`);
       });
       socket.on("close", () => {
-        if (!c.closed && Atomics.load(control, PHASE) !== PHASE_STOP) noteError("the server closed a connection");
+        if (!c.closed && !c.errored && Atomics.load(control, PHASE) !== PHASE_STOP) noteError("the server closed a connection");
         close(c);
         resolve();
       });

@@ -116,6 +116,7 @@ describe("LoadPool", () => {
     const r = await pool.run({ ...base(port), connections: 2 });
     expect(r.replies).toBe(0);
     expect(r.firstError).toBe("connection error: ECONNREFUSED");
+    expect(r.errors).toBe(2);
   });
 });
 
