@@ -24,6 +24,8 @@ export const SERVE_OPTIONS = {
   "idle-timeout": { type: "number", default: 0, describe: "Seconds a connection may stay silent before it is closed (0: never, like Redis)" },
   "drain-delay": { type: "number", default: 0, describe: "On SIGTERM/SIGINT: seconds between readiness turning 503 and the listeners closing (give the load balancer time to notice)" },
   "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
+  "admin-host": { type: "string", default: "0.0.0.0", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics)" },
+  "admin-port": { type: "number", default: 9090, describe: "Port of the admin HTTP server (0: no admin server)" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
   "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGHUP the state owner" },
@@ -44,6 +46,8 @@ export interface RawServeOptions {
   idleTimeout: number;
   drainDelay: number;
   drainTimeout: number;
+  adminHost: string;
+  adminPort: number;
   logLevel: string;
   logFormat: string;
   testHooks: boolean;
@@ -79,6 +83,7 @@ export function autoWorkers(cores: number = os.availableParallelism()): number {
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
+  if (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "") throw bad("admin-host", "expected an address");
   let workers: number;
   if (raw.workers === "auto") workers = autoWorkers();
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
@@ -98,6 +103,8 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     idleTimeoutMs: seconds("idle-timeout", raw.idleTimeout, 86_400),
     drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
     drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
+    adminHost: raw.adminHost,
+    adminPort: integer("admin-port", raw.adminPort, 0, 65535),
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,
     testHooks: raw.testHooks,

@@ -60,7 +60,7 @@ describe("pkgindex CLI errors", () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
-    const { code, stderr } = await runCli(["serve", "--host", "127.0.0.1", "--port", String(port), "--workers", String(workers), "--store", "memory"]);
+    const { code, stderr } = await runCli(["serve", "--host", "127.0.0.1", "--port", String(port), "--admin-port", "0", "--workers", String(workers), "--store", "memory"]);
     blocker.close();
     expect(code).toBe(1);
     expectOneLine(stderr, "PKGI_PORT_IN_USE", String(port));
@@ -82,7 +82,7 @@ describe("pkgindex CLI errors", () => {
   it("the bundled CLI serves", async () => {
     const bundle = path.join(REPO_ROOT, "apps/server/dist/pkgindex.js");
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [bundle, "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2", "--store", "memory"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [bundle, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2", "--store", "memory"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on("data", (d) => {

@@ -51,9 +51,12 @@ export class NameTable {
       const id = slot - 1;
       if (this.hashes[id] === hash && this.equals(id, buf, start, end)) return id;
     }
+    const length = end - start;
+    // The length byte holds 1..255; the protocol allows no longer names, and
+    // restore() (a database) must not slip one past it.
+    if (length < 1 || length > 255) throw new RangeError(`a package name must be 1-255 bytes, got ${length}`);
     const id = this.count++;
     if (id >= this.offsets.length) this.growIds();
-    const length = end - start;
     if (this.arenaUsed + length + 1 > this.arena.length) this.growArena(length + 1);
     const at = this.arenaUsed;
     this.arena[at] = length;
@@ -68,11 +71,12 @@ export class NameTable {
 
   lookupString(name: string): number {
     const n = this.encode(name);
-    return this.lookup(this.scratch, 0, n);
+    return n < 0 ? -1 : this.lookup(this.scratch, 0, n);
   }
 
   internString(name: string): number {
     const n = this.encode(name);
+    if (n < 0) throw new RangeError(`a package name is printable ASCII, got ${JSON.stringify(name)}`);
     return this.intern(this.scratch, 0, n);
   }
 
@@ -82,8 +86,11 @@ export class NameTable {
     return Buffer.from(this.arena.buffer, this.arena.byteOffset + at + 1, this.arena[at]).toString("latin1");
   }
 
+  /** Bytes of `name` in scratch, or -1 when it is not ASCII (no such name can be interned). */
   private encode(name: string): number {
     if (name.length > this.scratch.length) this.scratch = Buffer.allocUnsafe(name.length * 2);
+    // latin1 would silently fold characters above U+00FF into other names.
+    for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 0x7e) return -1;
     return this.scratch.write(name, 0, "latin1");
   }
 

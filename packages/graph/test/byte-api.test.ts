@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DependencyGraph, NameTable } from "../src/index.ts";
 
@@ -47,7 +47,7 @@ describe("byte API", () => {
           const a: string[] = [];
           const b: string[] = [];
           expect(viaBytes.dependenciesOf(n, a)).toBe(viaStrings.dependenciesOf(n, b));
-          expect(a.sort()).toEqual(b.sort());
+          expect(a.toSorted()).toEqual(b.toSorted());
         }
       }),
       { numRuns: 300 },
@@ -83,5 +83,17 @@ describe("NameTable", () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("NameTable bounds", () => {
+  it("refuses names the length byte cannot hold, and non-ASCII names, instead of storing a wrong one", () => {
+    const t = new NameTable();
+    expect(() => t.internString("x".repeat(256))).toThrow(RangeError);
+    expect(() => t.internString("")).toThrow(RangeError);
+    expect(() => t.internString("caf\u00e9")).toThrow(RangeError);
+    expect(t.lookupString("caf\u00e9")).toBe(-1);
+    expect(t.internString("x".repeat(255))).toBe(0);
+    expect(t.size).toBe(1);
   });
 });

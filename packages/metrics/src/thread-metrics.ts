@@ -44,7 +44,7 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   const worker = role === "io-worker" ? String(options.worker) : "0";
   if (role !== "state-owner") registerConnectionMetrics(registry, stats, worker);
   if (role !== "io-worker") registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })));
-  const labels = role === "state-owner" ? { role } : { role, worker };
+  const labels: Record<string, string> = role === "state-owner" ? { role } : { role, worker };
   registerEventLoopGauge(registry, labels);
   registerThreadCpuCounter(registry, labels);
   return wrap(registry);

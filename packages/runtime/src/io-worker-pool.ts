@@ -1,8 +1,10 @@
 import { MessageChannel, Worker } from "node:worker_threads";
+import { retireSnapshot, type MetricsSnapshot, type SupervisorMetrics } from "@pkgindex/metrics";
 import type { Logger } from "./logger.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { nextMessage } from "./thread-events.ts";
-import type { FromIoWorker, ThreadStatsSnapshot, ToIoWorker, ToStateOwner } from "./thread-messages.ts";
+import type { ThreadRequests } from "./thread-requests.ts";
+import type { FromIoWorker, ThreadReply, ThreadStatsSnapshot, ToIoWorker, ToStateOwner } from "./thread-messages.ts";
 import { IO_WORKER_URL } from "./worker-urls.ts";
 
 /** Pause before starting a fresh thread when no spare is ready (no hot crash loop). */
@@ -26,8 +28,21 @@ export class IoWorkerPool {
   private spare: Promise<Worker> | null = null;
   private stopping = false;
   restarts = 0;
+  private readonly supervisorMetrics: SupervisorMetrics;
+  /** Latest metrics of each active worker, by index, so a dead one's counters live on. */
+  private readonly lastMetrics: MetricsSnapshot[] = [];
+  /** Counters of replaced workers (retireSnapshot): totals must not drop. */
+  private retired: MetricsSnapshot | undefined;
 
-  constructor(config: ServerConfig, port: number, stateOwner: Worker, logger: Logger, onFatal: (message: string) => void) {
+  constructor(
+    config: ServerConfig,
+    port: number,
+    stateOwner: Worker,
+    logger: Logger,
+    supervisorMetrics: SupervisorMetrics,
+    onFatal: (message: string) => void,
+  ) {
+    this.supervisorMetrics = supervisorMetrics;
     this.config = config;
     this.port = port;
     this.stateOwner = stateOwner;
@@ -61,6 +76,28 @@ export class IoWorkerPool {
         return m.type === "stats" ? m.stats : Promise.reject(new Error("unexpected reply"));
       }),
     );
+  }
+
+  /** Every active worker answers a ping in time. */
+  async ping(requests: ThreadRequests, timeoutMs: number): Promise<void> {
+    await Promise.all(this.active.map((w) => requests.ask(w, "ping", "pong", timeoutMs)));
+  }
+
+  /** Each active worker's metrics, plus the retired workers' counters. */
+  async metrics(requests: ThreadRequests, timeoutMs: number): Promise<MetricsSnapshot[]> {
+    const snapshots = await Promise.all(
+      this.active.map(async (w, i) => {
+        try {
+          const reply = await requests.ask<Extract<ThreadReply, { type: "metrics" }>>(w, "metrics", "metrics", timeoutMs);
+          this.lastMetrics[i] = reply.snapshot;
+          return reply.snapshot;
+        } catch {
+          // A busy or dying worker: its last known counters stand in.
+          return this.lastMetrics[i] ?? [];
+        }
+      }),
+    );
+    return this.retired === undefined ? snapshots : [...snapshots, this.retired];
   }
 
   /** drain: answer what was received, close connections; close: drop them. */
@@ -107,6 +144,12 @@ export class IoWorkerPool {
 
   private replace(index: number): void {
     this.restarts++;
+    this.supervisorMetrics.recordRestart("io-worker");
+    const last = this.lastMetrics[index - 1];
+    this.lastMetrics[index - 1] = [];
+    if (last !== undefined && last.length > 0) {
+      retireSnapshot(this.retired, last).then((carry) => (this.retired = carry));
+    }
     const spare = this.spare ?? this.delayedSpawn();
     this.spare = this.delayedSpawn();
     spare

@@ -1,7 +1,7 @@
 // Entry point of an I/O worker thread: owns its sockets for life, frames and
 // validates, answers malformed lines, forwards valid ones to the state owner.
 import { parentPort, threadId, workerData } from "node:worker_threads";
-import { CommandStats } from "@pkgindex/metrics";
+import { CommandStats, createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
 import { ConnectionServer } from "./connection-server.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { createLogger } from "./logger.ts";
@@ -17,6 +17,7 @@ const parent = parentPort!;
 let index = 0;
 let logger = createLogger("io-worker", config.logLevel, config.logFormat);
 let server: ConnectionServer | null = null;
+let metrics: ThreadMetrics | null = null;
 
 function post(message: FromIoWorker): void {
   parent.postMessage(message);
@@ -26,6 +27,7 @@ parent.on("message", (message: ToIoWorker) => {
   if (message.type === "listen") {
     index = message.index;
     logger = logger.child({ worker: index });
+    metrics = createThreadMetrics({ role: "io-worker", stats, worker: index });
     server = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount));
     server.listen(data.port, true).then(
       () => {
@@ -37,6 +39,12 @@ parent.on("message", (message: ToIoWorker) => {
         throw err;
       },
     );
+  } else if (message.type === "ping") {
+    post({ type: "pong", id: message.id });
+  } else if (message.type === "metrics") {
+    // The warm spare has no series yet.
+    const snapshot = metrics === null ? Promise.resolve([]) : metrics.snapshot();
+    snapshot.then((s) => post({ type: "metrics", id: message.id, snapshot: s }));
   } else if (message.type === "crash") {
     // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.
     setImmediate(() => {

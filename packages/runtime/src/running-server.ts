@@ -6,6 +6,10 @@ export interface RunningServer {
   readonly port: number;
   /** Counters of every thread (gathered by message in worker mode). */
   threadStats(): Promise<ThreadStatsSnapshot[]>;
+  /** Resolves true when every thread answers a ping within the deadline. */
+  live(timeoutMs: number): Promise<boolean>;
+  /** Prometheus text over all threads. */
+  metrics(timeoutMs: number): Promise<string>;
   /**
    * Graceful: stops accepting and reading, delivers every reply owed for
    * what was already received, closes each connection after its last reply,

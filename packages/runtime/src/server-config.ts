@@ -28,6 +28,9 @@ export interface ServerConfig {
   drainDelayMs: number;
   /** Bound on the whole drain; past it the process exits 1. */
   drainTimeoutMs: number;
+  /** Admin HTTP server address; port 0 means no admin server. */
+  adminHost: string;
+  adminPort: number;
   /** Test-only: SIGUSR2 crashes I/O worker 1, so supervision can be tested. */
   testHooks: boolean;
 }

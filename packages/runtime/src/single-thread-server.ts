@@ -1,4 +1,5 @@
 import { DependencyGraph } from "@pkgindex/graph";
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
 import { openStore } from "@pkgindex/store";
 import { ConnectionServer } from "./connection-server.ts";
 import { IndexState } from "./index-state.ts";
@@ -32,6 +33,12 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     store.close();
     throw err;
   }
+  const metrics = createThreadMetrics({
+    role: "single",
+    stats: state.stats,
+    indexSize: () => ({ packages: state.graph.size, edges: state.graph.edgeCount }),
+  });
+  const supervisorMetrics = createSupervisorMetrics();
   const finish = () => {
     state.commit();
     store.close();
@@ -39,6 +46,9 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   return {
     port,
     threadStats: async () => [snapshotStats("single", 0, state.stats, state.graph)],
+    // One thread: if it can run this, it is alive.
+    live: async () => true,
+    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
     async drain() {
       await server.drain();
       finish();

@@ -5,6 +5,7 @@ import type { MessagePort } from "node:worker_threads";
 import { parentPort, workerData } from "node:worker_threads";
 import { isPkgIndexError } from "@pkgindex/errors";
 import { DependencyGraph } from "@pkgindex/graph";
+import { createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
 import { openStore } from "@pkgindex/store";
 import { IndexState } from "./index-state.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
@@ -21,10 +22,17 @@ function post(message: FromStateOwner): void {
 }
 
 let state: IndexState;
+let metrics: ThreadMetrics;
 try {
   const store = openStore({ kind: config.store, dataDir: config.dataDir, sync: config.sync });
   state = new IndexState(new DependencyGraph({ allowCycles: config.allowCycles }), store);
   const loaded = state.load();
+  const owned = state;
+  metrics = createThreadMetrics({
+    role: "state-owner",
+    stats: state.stats,
+    indexSize: () => ({ packages: owned.graph.size, edges: owned.graph.edgeCount }),
+  });
   post({ type: "ready", ...loaded });
 } catch (err) {
   if (isPkgIndexError(err)) post({ type: "failed", code: err.code, details: { ...err.details } });
@@ -74,6 +82,10 @@ parent.on("message", (message: ToStateOwner) => {
     ports.add(port);
     port.on("message", (batch: Uint8Array) => onBatch(port, batch));
     port.on("close", () => ports.delete(port));
+  } else if (message.type === "ping") {
+    post({ type: "pong", id: message.id });
+  } else if (message.type === "metrics") {
+    metrics.snapshot().then((snapshot) => post({ type: "metrics", id: message.id, snapshot }));
   } else if (message.type === "crash") {
     // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.
     setImmediate(() => {

@@ -1,12 +1,14 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
+import { aggregateMetrics, createSupervisorMetrics } from "@pkgindex/metrics";
 import { IoWorkerPool } from "./io-worker-pool.ts";
 import { probePort } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { nextMessage } from "./thread-events.ts";
-import type { FromStateOwner, ThreadStatsSnapshot, ToStateOwner } from "./thread-messages.ts";
+import { ThreadRequests } from "./thread-requests.ts";
+import type { FromStateOwner, ThreadReply, ThreadStatsSnapshot, ToStateOwner } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
 
 async function stateOwnerStats(stateOwner: Worker): Promise<ThreadStatsSnapshot> {
@@ -51,7 +53,9 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
     process.exit(1);
   });
 
-  const pool = new IoWorkerPool(config, port, stateOwner, logger, (message) => {
+  const supervisorMetrics = createSupervisorMetrics();
+  const requests = new ThreadRequests();
+  const pool = new IoWorkerPool(config, port, stateOwner, logger, supervisorMetrics, (message) => {
     logger.fatal(message);
     process.exit(1);
   });
@@ -84,6 +88,21 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
     port,
     async threadStats(): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwnerStats(stateOwner), ...(await pool.stats())]);
+    },
+    async live(timeoutMs: number): Promise<boolean> {
+      await Promise.all([requests.ask(stateOwner, "ping", "pong", timeoutMs), pool.ping(requests, timeoutMs)]);
+      return true;
+    },
+    async metrics(timeoutMs: number): Promise<string> {
+      const [owner, workers, own] = await Promise.all([
+        requests.ask<Extract<ThreadReply, { type: "metrics" }>>(stateOwner, "metrics", "metrics", timeoutMs).then(
+          (r) => r.snapshot,
+          () => [],
+        ),
+        pool.metrics(requests, timeoutMs),
+        supervisorMetrics.snapshot(),
+      ]);
+      return aggregateMetrics([owner, ...workers, own]);
     },
     drain: () => stopAll("drain"),
     close: () => stopAll("close"),

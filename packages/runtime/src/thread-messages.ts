@@ -1,3 +1,4 @@
+import type { MetricsSnapshot } from "@pkgindex/metrics";
 import type { MessagePort } from "node:worker_threads";
 import type { ServerConfig } from "./server-config.ts";
 
@@ -16,19 +17,26 @@ export interface StateOwnerData {
   config: ServerConfig;
 }
 
-export type ToIoWorker = { type: "listen"; index: number } | { type: "drain" } | { type: "close" } | { type: "crash" } | { type: "stats" };
+/** Asked of every thread by the supervisor (admin HTTP), matched by id. */
+export type ThreadRequest = { type: "ping"; id: number } | { type: "metrics"; id: number };
+export type ThreadReply = { type: "pong"; id: number } | { type: "metrics"; id: number; snapshot: MetricsSnapshot };
+
+export type ToIoWorker = ThreadRequest | { type: "listen"; index: number } | { type: "drain" } | { type: "close" } | { type: "crash" } | { type: "stats" };
 export type FromIoWorker =
+  | ThreadReply
   | { type: "loaded" }
   | { type: "listening" }
   | { type: "drained" }
   | { type: "stats"; stats: ThreadStatsSnapshot };
 
 export type ToStateOwner =
+  | ThreadRequest
   | { type: "attach"; port: MessagePort }
   | { type: "stop" }
   | { type: "crash" }
   | { type: "stats" };
 export type FromStateOwner =
+  | ThreadReply
   | { type: "ready"; packages: number; edges: number; millis: number }
   | { type: "failed"; code: string; details: Record<string, string | number> }
   | { type: "stopped" }

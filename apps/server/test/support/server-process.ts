@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +13,8 @@ export const MODES = [0, 1, 3] as const;
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
+  /** The admin HTTP port, when started with { admin: true }. */
+  adminPort: number;
   /** Every JSON log line seen so far. */
   logs: Record<string, unknown>[];
   stderr: () => string;
@@ -26,8 +29,14 @@ export interface ServerProcess {
  * Starts the real CLI from source as a child process on a free port and
  * waits for its "listening" log line, which carries the bound port.
  */
-export function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {
+export async function startServer(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { admin?: boolean } = {},
+): Promise<ServerProcess> {
+  // --admin-port 0 turns the admin server off; tests that want it get a free port.
+  const adminPort = options.admin ? await freePort() : 0;
+  const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-host", "127.0.0.1", "--admin-port", String(adminPort), ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -70,6 +79,7 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
   return waitForLog((l) => l.msg === "listening").then((line) => ({
     child,
     port: line.port as number,
+    adminPort,
     logs,
     stderr: () => stderr,
     exited,
@@ -79,6 +89,24 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
       return exited;
     },
   }));
+}
+
+/** A port free right now (bound and released), for flags that take no 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET on the admin server: status and body. */
+export async function adminGet(port: number, route: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${route}`);
+  return { status: res.status, body: await res.text() };
 }
 
 /** Runs the CLI to completion (for flag errors and one-shot commands). */
