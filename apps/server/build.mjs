@@ -15,8 +15,6 @@ await build({
   format: "esm",
   target: "node22",
   sourcemap: true,
-  // pino-pretty is loaded by name by pino's transport machinery.
-  external: ["pino-pretty"],
   banner: {
     // Bundled CommonJS dependencies (yargs, pino) still call require().
     js: "import { createRequire as __pkgindexCreateRequire } from 'node:module'; const require = __pkgindexCreateRequire(import.meta.url);",

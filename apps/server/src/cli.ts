@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { isPkgIndexError } from "@pkgindex/errors";
 import { serveCommand } from "./serve-command.ts";
+import { withEnvDefaults } from "./env-defaults.ts";
 import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
 
 /** Prints one line naming the problem and exits non-zero: never a stack. */
@@ -13,12 +14,11 @@ export function exitWithError(err: unknown): never {
 export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv)
     .scriptName("pkgindex")
-    .env("PKGINDEX")
     .strict()
     .command(
       "serve",
       "Serve the package index over TCP",
-      (y) => y.options(SERVE_OPTIONS),
+      (y) => y.options(withEnvDefaults(SERVE_OPTIONS)),
       async (args) => serveCommand(args as unknown as RawServeOptions),
     )
     .demandCommand(1, "name a command: serve")

@@ -101,3 +101,22 @@ describe("pkgindex CLI errors", () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("environment variables", () => {
+  it("ignores unknown PKGINDEX_* variables (e.g. Kubernetes service links) and a flag beats its env var", async () => {
+    const server = await startServer(["--store", "memory", "--workers", "1"], {
+      PKGINDEX_SERVICE_HOST: "10.0.0.1",
+      PKGINDEX_SOMETHING_ELSE: "x",
+      PKGINDEX_WORKERS: "2",
+      PKGINDEX_ALLOW_CYCLES: "true",
+    });
+    const listening = await server.waitForLog((l) => l.msg === "listening");
+    expect(listening.workers).toBe(1);
+    const { LineClient } = await import("./support/line-client.ts");
+    const c = await LineClient.connect(server.port);
+    // PKGINDEX_ALLOW_CYCLES=true took effect: a self-dependency is accepted.
+    expect(await c.pipeline(["INDEX|env-a|", "INDEX|env-a|env-a"])).toEqual(["OK", "OK"]);
+    c.close();
+    expect(await server.stop()).toBe(0);
+  });
+});

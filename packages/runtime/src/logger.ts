@@ -1,5 +1,6 @@
 import { threadId } from "node:worker_threads";
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
 import type { LogFormat, LogLevel } from "./server-config.ts";
 
 export type { Logger } from "pino";
@@ -11,7 +12,9 @@ export type { Logger } from "pino";
 export function createLogger(role: string, level: LogLevel, format: LogFormat = "json"): Logger {
   const base = { role, thread: threadId, pid: process.pid };
   if (format === "pretty") {
-    return pino({ level, base, transport: { target: "pino-pretty", options: { destination: 1, sync: true } } });
+    // A stream in this thread, not a pino transport: transports resolve a
+    // worker file by path at run time, which a bundled dist/ cannot offer.
+    return pino({ level, base }, pretty({ destination: 1, sync: true }));
   }
   return pino({ level, base }, pino.destination({ dest: 1, sync: true }));
 }
