@@ -1,5 +1,5 @@
 import { ownerCpu } from "./format.ts";
-import { populate } from "./populate.ts";
+import { populate, PopulateError } from "./populate.ts";
 import type { LoadOptions, LoadPool, LoadResult } from "./run.ts";
 import { startServer, type StartedServer } from "./server.ts";
 import { median } from "./stats.ts";
@@ -65,7 +65,12 @@ export async function compare(pool: LoadPool, o: CompareOptions): Promise<Compar
     for (const mode of o.modes) {
       const server = await startServer(mode.name, mode.command);
       servers.push(server);
-      await populate("127.0.0.1", server.port, o.workload);
+      try {
+        await populate("127.0.0.1", server.port, o.workload);
+      } catch (err) {
+        if (err instanceof PopulateError) throw new PopulateError(`${mode.name}: ${err.message}`);
+        throw err;
+      }
     }
     const runs = new Map<string, LoadResult[]>();
     for (let round = 0; round < o.rounds; round++) {
