@@ -17,6 +17,8 @@ export const SERVE_OPTIONS = {
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database (created if missing)" },
   sync: { type: "string", default: "full", choices: ["full", "normal", "off"], describe: "SQLite synchronous setting: full survives power loss; normal survives a process crash; off trusts the OS" },
   "max-line-bytes": { type: "number", default: 65536, describe: "Longest request line accepted; a longer one gets ERROR and the connection is closed" },
+  "proxy-protocol": { type: "string", default: "off", choices: ["off", "v1", "v2", "any"], describe: "Require a PROXY protocol header (HAProxy, cloud TCP load balancers) at the start of each connection: v1 text, v2 binary, or any" },
+  "proxy-header-timeout": { type: "number", default: 5, describe: "Seconds a connection has to send its complete PROXY header before it is closed" },
   "allow-cycles": { type: "boolean", default: false, describe: "Accept INDEX lists that close a dependency cycle" },
   "max-pending-replies": { type: "number", default: 1024, describe: "Replies a connection may owe before the server stops reading from it" },
   "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
@@ -40,6 +42,8 @@ export interface RawServeOptions {
   sync: string;
   maxLineBytes: number;
   allowCycles: boolean;
+  proxyProtocol: string;
+  proxyHeaderTimeout: number;
   maxPendingReplies: number;
   maxWriteBuffer: number;
   maxConnections: number;
@@ -62,6 +66,12 @@ function seconds(option: string, value: number, max: number): number {
     throw bad(option, `expected seconds from 0 to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }
   return Math.round(value * 1000);
+}
+
+function positiveSeconds(option: string, value: number, max: number): number {
+  const ms = seconds(option, value, max);
+  if (ms === 0) throw bad(option, "expected more than 0 seconds");
+  return ms;
 }
 
 function integer(option: string, value: number, min: number, max: number): number {
@@ -97,6 +107,8 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     sync: raw.sync as ServerConfig["sync"],
     maxLineBytes: integer("max-line-bytes", raw.maxLineBytes, 64, 64 * 1024 * 1024),
     allowCycles: raw.allowCycles,
+    proxyProtocol: raw.proxyProtocol as ServerConfig["proxyProtocol"],
+    proxyHeaderTimeoutMs: positiveSeconds("proxy-header-timeout", raw.proxyHeaderTimeout, 3600),
     maxPendingReplies: integer("max-pending-replies", raw.maxPendingReplies, 1, 1_000_000),
     maxWriteBuffer: integer("max-write-buffer", raw.maxWriteBuffer, 1024, 1024 * 1024 * 1024),
     maxConnections: integer("max-connections", raw.maxConnections, 0, 1_000_000),

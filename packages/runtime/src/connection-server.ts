@@ -1,6 +1,6 @@
 import net from "node:net";
 import { REJECT_IDLE_TIMEOUT, REJECT_MAX_CONNECTIONS, type CommandStats } from "@pkgindex/metrics";
-import { Connection, type CommandDispatcher } from "./connection.ts";
+import { Connection, type CommandDispatcher, type ConnectionContext } from "./connection.ts";
 import { LimitReporter } from "./limit-reporter.ts";
 import { listen } from "./listen.ts";
 import type { Logger } from "./logger.ts";
@@ -18,6 +18,7 @@ export class ConnectionServer {
   private readonly stats: CommandStats;
   private readonly logger: Logger;
   private readonly limits: LimitReporter;
+  private readonly context: ConnectionContext;
   /** Open connections of the whole process: [0], shared between threads. */
   private readonly openCount: Int32Array;
   private draining = false;
@@ -29,6 +30,7 @@ export class ConnectionServer {
     this.logger = logger;
     this.limits = new LimitReporter(stats, logger);
     this.openCount = openCount;
+    this.context = { limits: config, dispatcher, stats, logger, reporter: this.limits };
     this.server = net.createServer({ noDelay: true }, (socket) => {
       const client = `${socket.remoteAddress}:${socket.remotePort}`;
       if (this.draining) {
@@ -44,9 +46,8 @@ export class ConnectionServer {
       if (config.maxConnections <= 0) Atomics.add(openCount, 0, 1);
       stats.connectionsAccepted++;
       stats.connectionsOpen++;
-      const conn = new Connection(socket, config, dispatcher, stats, logger);
+      const conn = new Connection(socket, this.context);
       this.connections.add(conn);
-      logger.debug({ client, open: stats.connectionsOpen }, "connection opened");
       if (config.idleTimeoutMs > 0) {
         socket.setTimeout(config.idleTimeoutMs, () => {
           this.limits.report(REJECT_IDLE_TIMEOUT, conn.remoteAddress, "connection closed: idle longer than --idle-timeout");

@@ -8,10 +8,21 @@ import {
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
-import type { CommandStats } from "@pkgindex/metrics";
+import { REJECT_LINE_TOO_LONG, REJECT_PENDING_CAP, REJECT_PROXY_HEADER, type CommandStats } from "@pkgindex/metrics";
+import { PROXY_ERRORS, ProxyHeaderParser } from "@pkgindex/proxy-protocol";
+import type { LimitReporter } from "./limit-reporter.ts";
 import type { Logger } from "./logger.ts";
 import { ReplyRing } from "./reply-ring.ts";
 import type { ConnectionLimits } from "./server-config.ts";
+
+/** What every connection of a thread shares. */
+export interface ConnectionContext {
+  limits: ConnectionLimits;
+  dispatcher: CommandDispatcher;
+  stats: CommandStats;
+  logger: Logger;
+  reporter: LimitReporter;
+}
 
 /** Where a connection sends the valid lines it frames. */
 export interface CommandDispatcher {
@@ -37,7 +48,8 @@ const E_LINE_TOO_LONG = PROTOCOL_ERRORS.LINE_TOO_LONG.code;
  */
 export class Connection {
   readonly socket: Socket;
-  readonly remoteAddress: string;
+  /** The client: from the PROXY header when one is required, else the peer. */
+  remoteAddress: string;
   closed = false;
   /** Set while queued in a dispatcher's flush list, to queue it once. */
   flushQueued = false;
@@ -47,18 +59,30 @@ export class Connection {
   private readonly dispatcher: CommandDispatcher;
   private readonly stats: CommandStats;
   private readonly logger: Logger;
+  private readonly reporter: LimitReporter;
+  /** Until the PROXY header is complete (when --proxy-protocol requires one). */
+  private proxy: ProxyHeaderParser | null = null;
+  private proxyTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private closing = false;
   private readonly onLine: (buf: Buffer, start: number, end: number) => void;
 
-  constructor(socket: Socket, limits: ConnectionLimits, dispatcher: CommandDispatcher, stats: CommandStats, logger: Logger) {
+  constructor(socket: Socket, ctx: ConnectionContext) {
+    const limits = ctx.limits;
     this.socket = socket;
-    this.logger = logger;
+    this.logger = ctx.logger;
+    this.reporter = ctx.reporter;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.limits = limits;
-    this.dispatcher = dispatcher;
-    this.stats = stats;
+    this.dispatcher = ctx.dispatcher;
+    this.stats = ctx.stats;
     this.framer = new LineFramer(limits.maxLineBytes);
+    if (limits.proxyProtocol !== "off") {
+      this.proxy = new ProxyHeaderParser(limits.proxyProtocol);
+      this.proxyTimer = setTimeout(() => this.failProxy(PROXY_ERRORS.TIMEOUT.id), limits.proxyHeaderTimeoutMs);
+    } else {
+      this.logOpened();
+    }
     this.onLine = (buf, start, end) => {
       const err = scanLine(buf, start, end, sharedShape);
       if (err !== 0) {
@@ -103,13 +127,32 @@ export class Connection {
     this.maybeResume();
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(data: Buffer): void {
     if (this.closing) return;
+    let chunk = data;
+    if (this.proxy !== null) {
+      const result = this.proxy.push(chunk);
+      if (result.status === "need-more") return;
+      if (result.status === "error") {
+        this.failProxy(result.code);
+        return;
+      }
+      this.proxy = null;
+      clearTimeout(this.proxyTimer!);
+      const info = result.info;
+      // LOCAL (a load balancer's own health check) and UNKNOWN carry no
+      // client address: the peer's stays.
+      if (!info.local && info.sourceAddress !== undefined) this.remoteAddress = `${info.sourceAddress}:${info.sourcePort}`;
+      this.logOpened();
+      chunk = result.rest;
+      if (chunk.length === 0) return;
+    }
     const status = this.framer.push(chunk, this.onLine);
     if (status !== FRAME_OK) {
       // Oversized line: answer ERROR after every earlier reply, then close,
       // so a client cannot make the server buffer without bound.
       this.stats.protocolErrors[E_LINE_TOO_LONG]++;
+      this.reporter.report(REJECT_LINE_TOO_LONG, this.remoteAddress, "connection closed: request line longer than --max-line-bytes");
       this.ring.push(REPLY_ERROR);
       this.beginClosing();
     } else if (
@@ -118,6 +161,7 @@ export class Connection {
     ) {
       this.paused = true;
       this.socket.pause();
+      this.reporter.report(REJECT_PENDING_CAP, this.remoteAddress, "reading paused: replies owed reached --max-pending-replies or --max-write-buffer");
       this.logger.debug(
         { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
         "reading paused: client is not reading its replies",
@@ -162,8 +206,27 @@ export class Connection {
     }
   }
 
+  private logOpened(): void {
+    this.logger.debug({ client: this.remoteAddress, open: this.stats.connectionsOpen }, "connection opened");
+  }
+
+  private failProxy(code: string): void {
+    if (this.closed || this.proxy === null) return;
+    this.proxy = null;
+    if (this.proxyTimer !== null) clearTimeout(this.proxyTimer);
+    this.reporter.report(REJECT_PROXY_HEADER, this.remoteAddress, `connection closed: ${code}`);
+    this.socket.destroy();
+  }
+
   private markClosed(): void {
     if (this.closed) return;
+    if (this.proxy !== null) {
+      // Closed before a complete header. A load balancer's plain TCP check
+      // connects and closes without a byte: that is not worth a warning.
+      clearTimeout(this.proxyTimer!);
+      if (this.proxy.bufferedBytes > 0) this.failProxy(PROXY_ERRORS.INCOMPLETE.id);
+      this.proxy = null;
+    }
     this.closed = true;
     this.stats.connectionsOpen--;
     this.socket.destroy();

@@ -1,3 +1,4 @@
+import type { ProxyMode } from "@pkgindex/proxy-protocol";
 import type { StoreKind, SyncMode } from "@pkgindex/store";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -13,6 +14,9 @@ export interface ServerConfig {
   dataDir: string;
   sync: SyncMode;
   maxLineBytes: number;
+  /** PROXY protocol header required at the start of each connection. */
+  proxyProtocol: ProxyMode;
+  proxyHeaderTimeoutMs: number;
   allowCycles: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -37,6 +41,8 @@ export interface ServerConfig {
 
 /** Limits a connection enforces; the subset of ServerConfig I/O threads need. */
 export interface ConnectionLimits {
+  proxyProtocol: ProxyMode;
+  proxyHeaderTimeoutMs: number;
   maxLineBytes: number;
   maxPendingReplies: number;
   maxWriteBuffer: number;
