@@ -35,6 +35,8 @@ export interface ModeSummary {
   cpuUsPerRequest: number;
   ownerUsPerRequest: number;
   rssMiB: number;
+  /** The load generator's own CPU per request: at depth 1 it is often the bound. */
+  benchUsPerRequest: number;
   errors: number;
   /** This mode's median over the baseline's, same configuration. */
   rpsRatio: number;
@@ -117,6 +119,7 @@ export async function compare(pool: LoadPool, o: CompareOptions): Promise<Compar
             cpuUsPerRequest: cpu,
             ownerUsPerRequest: median(rounds.map(ownerCpu)),
             rssMiB: median(rounds.map((r) => (r.server?.rssKiB ?? Number.NaN) / 1024)),
+            benchUsPerRequest: median(rounds.map((r) => r.benchCpuUsPerRequest)),
             errors: rounds.reduce((n, r) => n + r.errors, 0),
             rpsRatio: rps / baseRps,
             cpuRatio: cpu / baseCpu,

@@ -97,11 +97,12 @@ function summaryRows(rows: ModeSummary[]): string[][] {
     `${fixed(s.cpuRatio, 2)}×`,
     fixed(s.ownerUsPerRequest),
     fixed(s.rssMiB),
+    fixed(s.benchUsPerRequest),
     int(s.errors),
   ]);
 }
 
-const SUMMARY_HEADER = ["mode", "rps", "rps ×", "p50", "p99", "srv µs/req", "cpu ×", "owner µs/req", "RSS MiB", "errors"];
+const SUMMARY_HEADER = ["mode", "rps", "rps ×", "p50", "p99", "srv µs/req", "cpu ×", "owner µs/req", "RSS MiB", "bench µs/req", "errors"];
 
 function groups(result: CompareResult): { connections: number; depth: number; rows: ModeSummary[] }[] {
   const out: { connections: number; depth: number; rows: ModeSummary[] }[] = [];
@@ -169,7 +170,8 @@ export function writeReport(dir: string, result: CompareResult, meta: { command:
     `${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}. ` +
       `${result.rounds} rounds, modes interleaved (order rotated each round), ${meta.durationS}s measured after ${meta.warmupS}s warm-up per run; ` +
       `figures are medians over the rounds, ratios (×) are to **${result.baseline}** from the same run. ` +
-      "srv µs/req: the server process's CPU per reply; owner µs/req: its state-owner thread's (the main thread for a single-owner server).",
+      "srv µs/req: the server process's CPU per reply; owner µs/req: its state-owner thread's (the main thread for a single-owner server); " +
+      "bench µs/req: the load generator's own CPU per reply.",
   );
   lines.push("");
   for (const g of groups(result)) {

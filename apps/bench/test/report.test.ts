@@ -48,7 +48,7 @@ describe("lineChart", () => {
 });
 
 function summary(mode: string, connections: number, depth: number, rps: number): ModeSummary {
-  return { mode, connections, depth, rounds: [], rps, p99Us: 1500, p50Us: 300, cpuUsPerRequest: 10, ownerUsPerRequest: 5, rssMiB: 80, errors: 0, rpsRatio: 1, cpuRatio: 1 };
+  return { mode, connections, depth, rounds: [], rps, p99Us: 1500, p50Us: 300, cpuUsPerRequest: 10, ownerUsPerRequest: 5, rssMiB: 80, benchUsPerRequest: 3, errors: 0, rpsRatio: 1, cpuRatio: 1 };
 }
 
 describe("writeReport", () => {
