@@ -144,6 +144,18 @@ describe("openStore: corrupt or foreign database files are refused untouched", (
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it.each([
+    ["a dependency that does not exist", "INSERT INTO edges VALUES ((SELECT id FROM packages WHERE name = 'b'), 999)", /package b depends on package id 999/],
+    ["an edge of a package id below all others", "INSERT INTO edges VALUES (-5, 1)", /edge belongs to package id -5/],
+    ["an edge of a package id between two others", "DELETE FROM packages WHERE name = 'b'; INSERT INTO packages (id, name) VALUES (100, 'z')", /edge belongs to package id 2,/],
+    ["an edge of a package id above all others", "INSERT INTO edges VALUES (1000, 1)", /edge belongs to package id 1000/],
+  ])("a database with %s: load() says corrupt, naming it", (_what, sql, message) => {
+    const dir = populated();
+    raw(dir, sql);
+    const store = open(dir);
+    expect(refusal(() => store.load(() => {}))).toMatchObject(failedWith("PKGI_DB_CORRUPT", message));
+  });
+
   it("a SQLite database of another application (tables, no pkgindex application_id)", () => {
     const dir = tempDir();
     raw(dir, "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users(email) VALUES ('x@example.com');");
