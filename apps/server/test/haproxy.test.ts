@@ -1,0 +1,84 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { loadBrewFile, runHarness } from "@pkgindex/harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LineClient } from "./support/line-client.ts";
+import { BREW_DATA, freePort, REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
+
+// Debian's HAProxy, with the very configuration docker/compose.yaml uses,
+// on loopback in front of pkgindex with send-proxy-v2 (pnpm test installs
+// haproxy when missing: scripts/ensure-test-tools.sh).
+const CONFIG = path.join(REPO_ROOT, "docker/haproxy.cfg");
+
+describe("behind HAProxy with send-proxy-v2", () => {
+  let server: ServerProcess;
+  let haproxy: ChildProcess;
+  let frontPort: number;
+
+  beforeAll(async () => {
+    expect(spawnSync("haproxy", ["-v"]).status, "haproxy is not installed (apt-get install haproxy)").toBe(0);
+    server = await startServer(["--workers", "3", "--store", "memory", "--proxy-protocol", "v2", "--log-level", "debug"], {}, { admin: true });
+    frontPort = await freePort();
+    haproxy = spawn("haproxy", ["-db", "-f", CONFIG], {
+      env: {
+        ...process.env,
+        HAPROXY_BIND_ADDR: "127.0.0.1",
+        HAPROXY_BIND_PORT: String(frontPort),
+        PKGINDEX_BACKEND_ADDR: "127.0.0.1",
+        PKGINDEX_BACKEND_PORT: String(server.port),
+        PKGINDEX_ADMIN_PORT: String(server.adminPort),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // HAProxy prints nothing when it is ready, and it assumes a server up
+    // until checks fail; so the first request served through it is the
+    // signal. Each attempt is a real connect that HAProxy refuses until it
+    // has bound its port (bounded by count, no timer).
+    let lastError = "";
+    for (let attempt = 0; ; attempt++) {
+      if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}`);
+      if (attempt > 5000) throw new Error(`HAProxy never passed a request to pkgindex: ${lastError}`);
+      const c = await LineClient.connect(frontPort).catch((err: Error) => ((lastError = err.message), null));
+      if (c === null) continue;
+      const served = await c.send("QUERY|probe|").then(() => true, (err: Error) => ((lastError = err.message), false));
+      c.close();
+      if (served) break;
+    }
+  });
+
+  afterAll(async () => {
+    haproxy?.kill("SIGTERM");
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("haproxy -c accepts the compose configuration", () => {
+    const check = spawnSync("bash", [path.join(REPO_ROOT, "docker/check-haproxy-config.sh")], { encoding: "utf8" });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
+  it("pkgindex logs the original client address and port, not HAProxy's", async () => {
+    const c = await LineClient.connect(frontPort);
+    expect(await c.send("INDEX|via-haproxy|")).toBe("OK");
+    const client = `127.0.0.1:${c.socket.localPort}`;
+    const opened = await server.waitForLog((l) => l.msg === "connection opened" && l.client === client);
+    expect(opened.client).toBe(client);
+    c.close();
+  });
+
+  it("passes the challenge phases at concurrency 100 through HAProxy", async () => {
+    const result = await runHarness({
+      host: "127.0.0.1",
+      port: frontPort,
+      data: loadBrewFile(BREW_DATA),
+      concurrency: 100,
+      seed: 11,
+      unluckiness: 5,
+      disconnects: 0,
+      pipeline: 1,
+      timeoutSeconds: 30,
+    });
+    expect(JSON.stringify(result.failure)).toBe("null");
+    expect(result.phases[1].ok).toBe(3370);
+    expect(result.phases[4].fail).toBe(3370);
+  });
+});
