@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LineClient } from "./support/line-client.ts";
+import { adminGet, startServer } from "./support/server-process.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe.each([0, 3])("graceful drain on SIGTERM, --workers %i", (workers) => {
+  it("turns /readyz 503 before the listeners close, delivers whole replies, keeps every acknowledged command, exits 0", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "pkgindex-drain-"));
+    dirs.push(dataDir);
+    const args = ["--workers", String(workers), "--store", "sqlite", "--data-dir", dataDir, "--sync", "normal"];
+    const server = await startServer([...args, "--drain-delay", "1", "--drain-timeout", "20"], {}, { admin: true });
+    expect(await server.waitForLog((l) => l.msg === "listening")).toBeTruthy();
+
+    // 50 clients under load, each INDEXing its own new packages in a
+    // pipelined loop until its connection is closed by the drain.
+    const clients = await Promise.all(Array.from({ length: 50 }, () => LineClient.connect(server.port)));
+    const acked: string[][] = clients.map(() => []);
+    const loops = clients.map(async (c, k) => {
+      for (let round = 0; ; round++) {
+        const names = Array.from({ length: 4 }, (_, j) => `drain-${k}-${round}-${j}`);
+        const from = c.replies.length;
+        c.write(names.map((n) => `INDEX|${n}|\n`).join(""));
+        try {
+          await c.waitForReplies(from + names.length);
+        } catch {
+          // Closed by the drain: replies that did arrive still count.
+          c.replies.slice(from).forEach((r, j) => r === "OK" && acked[k].push(names[j]));
+          return;
+        }
+        c.replies.slice(from).forEach((r, j) => r === "OK" && acked[k].push(names[j]));
+      }
+    });
+    // Let every client get some work acknowledged before the signal.
+    await Promise.all(clients.map((c) => c.waitForReplies(8)));
+
+    server.child.kill("SIGTERM");
+    // Readiness turns 503 at once...
+    let ready = 200;
+    for (let i = 0; i < 1000 && ready === 200; i++) ready = (await adminGet(server.adminPort, "/readyz")).status;
+    expect(ready).toBe(503);
+    // ...while the listener still accepts (the drain delay is running).
+    const late = await new Promise<boolean>((resolve) => {
+      const s = net.connect(server.port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    expect(late).toBe(true);
+
+    expect(await server.exited).toBe(0);
+    await Promise.all(loops);
+    for (const c of clients) {
+      // No partial reply: every byte received ends a whole line.
+      expect(c.partial).toBe("");
+      expect(c.replies.every((r) => r === "OK")).toBe(true);
+    }
+    const allAcked = acked.flat();
+    expect(allAcked.length).toBeGreaterThan(400);
+    expect(server.logs.some((l) => l.msg === "drained; exiting")).toBe(true);
+
+    // Every acknowledged INDEX survived: restart on the same data directory.
+    const again = await startServer(args);
+    const check = await LineClient.connect(again.port);
+    const replies = await check.pipeline(allAcked.map((n) => `QUERY|${n}|`));
+    expect(replies.filter((r) => r !== "OK")).toEqual([]);
+    check.close();
+    expect(await again.stop()).toBe(0);
+  });
+});
