@@ -40,9 +40,10 @@ function separatorIndex(line: string, from: number): number {
  * PkgIndexError("PKGI_LOAD_FILE") naming `source` and the line for a line
  * without `name:`, a name the protocol would not accept, or a package listed
  * twice. A dependency without its own line is kept as written; bulkLoad
- * decides what it means.
+ * decides what it means. When `lines` is given, the line number of entry i is
+ * pushed to it (pass it on as bulkLoad's `lines`, so its refusals name lines).
  */
-export function parseBrew(text: string, source = "<input>"): BrewEntry[] {
+export function parseBrew(text: string, source = "<input>", lines?: number[]): BrewEntry[] {
   const fail = (lineNo: number, reason: string): PkgIndexError =>
     new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason: `line ${lineNo}: ${reason}` });
   const entries: BrewEntry[] = [];
@@ -76,6 +77,7 @@ export function parseBrew(text: string, source = "<input>"): BrewEntry[] {
       deps.push(dep);
     }
     entries.push({ name, deps });
+    lines?.push(lineNo);
   }
   return entries;
 }

@@ -16,6 +16,11 @@ export interface BulkLoadOptions {
   missing?: "refuse" | "create";
   /** Accept dependency cycles (for an index served with cycles allowed). */
   allowCycles?: boolean;
+  /**
+   * Line of entries[i] in the source (what parseBrew's `lines` collects): a
+   * refusal about an entry then starts with `line N: `, as parseBrew's do.
+   */
+  lines?: readonly number[];
 }
 
 export interface BulkLoadStats {
@@ -36,29 +41,32 @@ export interface BulkLoadStats {
 export function bulkLoad(store: Store, entries: readonly BrewEntry[], options: BulkLoadOptions = {}): BulkLoadStats {
   const started = performance.now();
   const source = options.source ?? "<entries>";
-  const fail = (reason: string): PkgIndexError => new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason });
+  const fail = (reason: string, entry?: number): PkgIndexError => {
+    const line = entry === undefined ? undefined : options.lines?.[entry];
+    return new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason: line === undefined ? reason : `line ${line}: ${reason}` });
+  };
 
   const held = store.load(() => {}).packages;
   if (held > 0) throw fail(`the store already holds ${held} packages; load into an empty data directory`);
 
   const names: string[] = [];
   const indexOf = new Map<string, number>();
-  for (const { name } of entries) {
-    if (!isValidName(name)) throw fail(`invalid package name ${JSON.stringify(name)}`);
-    if (indexOf.has(name)) throw fail(`package ${name} is listed twice`);
+  for (const [i, { name }] of entries.entries()) {
+    if (!isValidName(name)) throw fail(`invalid package name ${JSON.stringify(name)}`, i);
+    if (indexOf.has(name)) throw fail(`package ${name} is listed twice`, i);
     indexOf.set(name, names.length);
     names.push(name);
   }
   const listed = names.length;
   const depsOf: number[][] = [];
   let edgeCount = 0;
-  for (const { name, deps } of entries) {
+  for (const [i, { name, deps }] of entries.entries()) {
     const ids: number[] = [];
     for (const dep of deps) {
       let j = indexOf.get(dep);
       if (j === undefined) {
-        if (!isValidName(dep)) throw fail(`invalid dependency name ${JSON.stringify(dep)} of ${name}`);
-        if (options.missing !== "create") throw fail(`package ${name} depends on ${dep}, which is not listed`);
+        if (!isValidName(dep)) throw fail(`invalid dependency name ${JSON.stringify(dep)} of ${name}`, i);
+        if (options.missing !== "create") throw fail(`package ${name} depends on ${dep}, which is not listed`, i);
         j = names.length;
         indexOf.set(dep, j);
         names.push(dep);
@@ -79,8 +87,10 @@ export function bulkLoad(store: Store, entries: readonly BrewEntry[], options: B
   const graph = { count, depStart, depList };
   const result = dependencyOrder(graph);
   if (result.ordered < count && options.allowCycles !== true) {
-    const cycle = findCycle(graph, result).map((i) => names[i]);
-    throw fail(`package ${cycle[0]} is on a dependency cycle: ${cycle.join(" -> ")}`);
+    const onCycle = findCycle(graph, result);
+    const cycle = onCycle.map((i) => names[i]);
+    // Only listed entries have dependencies, so a cycle's packages all have a line.
+    throw fail(`package ${cycle[0]} is on a dependency cycle: ${cycle.join(" -> ")}`, onCycle[0]);
   }
 
   const scratch: string[] = [];

@@ -73,6 +73,8 @@ export function ensureDataDir(dir: string, readOnly: boolean): void {
   try {
     isDir = statSync(dir).isDirectory();
   } catch (err) {
+    // Read-only use creates nothing: "cannot be created" would mislead.
+    if (readOnly && (err as NodeJS.ErrnoException).code === "ENOENT") throw unusable(dir, "it does not exist (ENOENT)", err);
     throw unusable(dir, describeFsError(err), err);
   }
   if (!isDir) throw unusable(dir, "it is not a directory");
