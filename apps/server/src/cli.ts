@@ -1,5 +1,7 @@
 import yargs from "yargs";
 import { isPkgIndexError } from "@pkgindex/errors";
+import { DUMP_COMMAND } from "./dump-command.ts";
+import { LOAD_COMMAND } from "./load-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { withEnvDefaults } from "./env-defaults.ts";
 import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<void> {
       (y) => y.options(withEnvDefaults(SERVE_OPTIONS)),
       async (args) => serveCommand(args as unknown as RawServeOptions),
     )
+    .command(DUMP_COMMAND)
+    .command(LOAD_COMMAND)
     .demandCommand(1, "name a command: serve")
     .help()
     .version(false)

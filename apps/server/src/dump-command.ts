@@ -1,0 +1,87 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { dumpBrew, openStore } from "@pkgindex/store";
+import { withEnvDefaults } from "./env-defaults.ts";
+
+const DUMP_OPTIONS = {
+  "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database to read" },
+} as const;
+
+export interface RawDumpOptions {
+  file?: string;
+  dataDir: string;
+}
+
+/** Words for the errno codes a dump file is likely to meet. */
+function describeWriteError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOENT: "its directory does not exist",
+    ENOTDIR: "a component of the path is a file, not a directory",
+    EISDIR: "it is a directory",
+    EACCES: "permission denied",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
+  };
+  return e?.code !== undefined && words[e.code] !== undefined ? `${words[e.code]} (${e.code})` : String(e?.message ?? err);
+}
+
+/**
+ * Writes `text` to `file` so that the file is either the old one or the
+ * whole new dump, never half of it: a temporary file next to it, fsynced,
+ * then renamed over it. A failed dump leaves no temporary file behind.
+ */
+function writeWhole(file: string, text: string): void {
+  const target = path.resolve(file);
+  const temp = `${target}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(temp, "wx");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new Error(`cannot write the dump to ${file}: ${describeWriteError(err)}`, { cause: err });
+  }
+}
+
+/**
+ * `pkgindex dump [FILE]`: the index in the data directory as brew-format
+ * text, sorted (the canonical text of dumpBrew), to FILE or stdout.
+ *
+ * The store is opened read-only. The server holds the database's lock for
+ * as long as it runs (one process per data directory; docs/STORAGE.md), so
+ * a dump of a directory in use is refused with PKGI_DB_LOCKED: stop the
+ * server first. A dump reads one consistent snapshot (one read transaction).
+ */
+export function dumpCommand(raw: RawDumpOptions): void {
+  const store = openStore({ kind: "sqlite", dataDir: raw.dataDir, sync: "full", readOnly: true });
+  let text: string;
+  try {
+    text = dumpBrew(store);
+  } finally {
+    store.close();
+  }
+  if (raw.file === undefined || raw.file === "-") process.stdout.write(text);
+  else writeWhole(raw.file, text);
+}
+
+export const DUMP_COMMAND: CommandModule<object, RawDumpOptions> = {
+  command: "dump [file]",
+  describe: "Write the index in --data-dir as brew-format text (name: dep dep), sorted, to FILE or stdout",
+  builder: (y: Argv) =>
+    y
+      .positional("file", { type: "string", describe: "Where to write the dump (written whole, then renamed into place); - or none: stdout" })
+      .options(withEnvDefaults(DUMP_OPTIONS))
+      .epilogue(
+        "The server must be stopped: it holds the database's lock while it runs, and a dump of a directory in use is refused " +
+          "(PKGI_DB_LOCKED). The output is canonical (packages and dependencies sorted by name), so two dumps of the same index " +
+          "are byte-identical. Restore with: pkgindex load FILE.",
+      ) as unknown as Argv<RawDumpOptions>,
+  handler: (args) => dumpCommand(args),
+};
