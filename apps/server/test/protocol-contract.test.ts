@@ -156,3 +156,18 @@ describe.each(MODES)("protocol contract, --workers %i", (workers) => {
     c.close();
   });
 });
+
+describe("protocol abuse", () => {
+  it("is warned about once, with the client and error code, however many malformed lines come", async () => {
+    const server = await startServer(["--workers", "1", "--store", "memory"]);
+    const c = await LineClient.connect(server.port);
+    const replies = await c.pipeline(Array.from({ length: 500 }, () => "GARBAGE"));
+    expect(replies.every((r) => r === "ERROR")).toBe(true);
+    const warn = await server.waitForLog((l) => l.msg === "malformed request line answered ERROR");
+    expect(warn.error).toBe("PKGI_PROTO_FIELD_COUNT");
+    expect(warn.client).toBe(`127.0.0.1:${c.socket.localPort}`);
+    c.close();
+    expect(await server.stop()).toBe(0);
+    expect(server.logs.filter((l) => l.msg === "malformed request line answered ERROR")).toHaveLength(1);
+  });
+});

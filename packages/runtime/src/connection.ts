@@ -3,6 +3,7 @@ import {
   createLineShape,
   FRAME_OK,
   LineFramer,
+  PROTOCOL_ERROR_BY_CODE,
   PROTOCOL_ERRORS,
   REPLY_ERROR,
   scanLine,
@@ -87,6 +88,7 @@ export class Connection {
       const err = scanLine(buf, start, end, sharedShape);
       if (err !== 0) {
         this.stats.protocolErrors[err]++;
+        this.reporter.malformed(PROTOCOL_ERROR_BY_CODE[err]!.id, this.remoteAddress);
         this.ring.push(REPLY_ERROR);
         return;
       }

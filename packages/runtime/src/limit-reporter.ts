@@ -20,6 +20,26 @@ export class LimitReporter {
     this.logger = logger;
   }
 
+  private lastMalformedWarn = -Infinity;
+  private malformedUnlogged = 0;
+
+  /**
+   * A malformed line (answered ERROR; counted by the caller in
+   * protocolErrors): warned about at most once a minute per thread, with
+   * the client and the error, so abuse is visible but cannot flood the log.
+   */
+  malformed(errorId: string, client: string): void {
+    const now = performance.now();
+    if (now - this.lastMalformedWarn < WARN_INTERVAL_MS) {
+      this.malformedUnlogged++;
+      return;
+    }
+    this.lastMalformedWarn = now;
+    const suppressed = this.malformedUnlogged;
+    this.malformedUnlogged = 0;
+    this.logger.warn({ client, error: errorId, suppressedSinceLastWarn: suppressed }, "malformed request line answered ERROR");
+  }
+
   report(reason: RejectReason, client: string, message: string): void {
     this.stats.connectionsRejected[reason]++;
     const now = performance.now();
