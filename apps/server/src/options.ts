@@ -11,7 +11,7 @@ export const SERVE_OPTIONS = {
   workers: {
     type: "string",
     default: "auto",
-    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto picks from the core count",
+    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 8)",
   },
   store: { type: "string", default: "sqlite", choices: ["sqlite", "memory"], describe: "Where the index is kept: sqlite (durable, in --data-dir) or memory (lost at exit)" },
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database (created if missing)" },
@@ -82,13 +82,18 @@ function integer(option: string, value: number, min: number, max: number): numbe
 }
 
 /**
- * The --workers auto rule. On this project's 2-core machines the benchmark
- * (docs/BENCHMARKS.md) shows one I/O worker beside the state owner is best;
- * each extra core runs one more I/O worker, leaving one core for the state
- * owner, up to 8 (past that the state owner is the bound).
+ * The --workers auto rule (evidence: docs/BENCHMARKS.md, "Worker layouts").
+ * On two cores the single thread wins: an I/O worker and the state owner
+ * compete for the same two cores (with any client on the box), and the hop
+ * costs more CPU than it frees. From three cores on, one core is left to the
+ * state owner and every other core runs an I/O worker, up to 8: the state
+ * owner's measured cost (about 0.33 µs per command plus about 20 µs per
+ * batch) bounds the whole server near 2-3 M requests/s, which about 8 I/O
+ * workers at 3-4 µs per request each already reach.
  */
 export function autoWorkers(cores: number = os.availableParallelism()): number {
-  return Math.max(1, Math.min(8, cores - 1));
+  if (cores <= 2) return 0;
+  return Math.min(8, cores - 1);
 }
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
