@@ -2,15 +2,27 @@ import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openStore, parseBrew, SCHEMA_VERSION } from "@pkgindex/store";
 import { dumpIndex, dumpText, expectOneLine, indexOf, removeTempDirs, snapshotFiles, tempDir } from "./support/index-files.ts";
 import { LineClient } from "./support/line-client.ts";
 import { runServeExpectingRefusal } from "./support/serve-refusal.ts";
-import { BREW_DATA, runCli, startServer } from "./support/server-process.ts";
+import { BREW_DATA, runCli, startServer as startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { mountTinyTmpfs, unmount } from "./support/tmpfs.ts";
 
 afterAll(removeTempDirs);
+
+/** Servers of the current test: killed if a failed assertion leaves one running. */
+const started: ServerProcess[] = [];
+afterEach(() => {
+  for (const s of started.splice(0)) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+});
+
+async function startServer(args: string[]): Promise<ServerProcess> {
+  const server = await startServerProcess(args);
+  started.push(server);
+  return server;
+}
 
 const sqliteArgs = (workers: number, dataDir: string, sync = "full"): string[] => [
   "--workers",
