@@ -51,6 +51,23 @@ function writeWhole(file: string, text: string): void {
 }
 
 /**
+ * Writes the dump to stdout; resolves once it is handed to the OS. A reader
+ * that goes away early (`pkgindex dump | head`) ends the process quietly with
+ * status 141, as SIGPIPE ends other tools; any other error is one line.
+ */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(141);
+      reject(new Error(`cannot write the dump to stdout: ${describeWriteError(err)}`, { cause: err }));
+    });
+    process.stdout.write(text, (err) => {
+      if (err == null) resolve();
+    });
+  });
+}
+
+/**
  * `pkgindex dump [FILE]`: the index in the data directory as brew-format
  * text, sorted (the canonical text of dumpBrew), to FILE or stdout.
  *
@@ -59,7 +76,7 @@ function writeWhole(file: string, text: string): void {
  * a dump of a directory in use is refused with PKGI_DB_LOCKED: stop the
  * server first. A dump reads one consistent snapshot (one read transaction).
  */
-export function dumpCommand(raw: RawDumpOptions): void {
+export async function dumpCommand(raw: RawDumpOptions): Promise<void> {
   const store = openStore({ kind: "sqlite", dataDir: raw.dataDir, sync: "full", readOnly: true });
   let text: string;
   try {
@@ -67,7 +84,7 @@ export function dumpCommand(raw: RawDumpOptions): void {
   } finally {
     store.close();
   }
-  if (raw.file === undefined || raw.file === "-") process.stdout.write(text);
+  if (raw.file === undefined || raw.file === "-") await writeStdout(text);
   else writeWhole(raw.file, text);
 }
 
@@ -83,5 +100,5 @@ export const DUMP_COMMAND: CommandModule<object, RawDumpOptions> = {
           "(PKGI_DB_LOCKED). The output is canonical (packages and dependencies sorted by name), so two dumps of the same index " +
           "are byte-identical. Restore with: pkgindex load FILE.",
       ) as unknown as Argv<RawDumpOptions>,
-  handler: (args) => dumpCommand(args),
+  handler: async (args) => dumpCommand(args),
 };

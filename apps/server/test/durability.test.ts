@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -7,7 +8,7 @@ import { openStore, parseBrew, SCHEMA_VERSION } from "@pkgindex/store";
 import { dumpIndex, dumpText, expectOneLine, indexOf, removeTempDirs, snapshotFiles, tempDir } from "./support/index-files.ts";
 import { LineClient } from "./support/line-client.ts";
 import { runServeExpectingRefusal } from "./support/serve-refusal.ts";
-import { BREW_DATA, runCli, startServer as startServerProcess, type ServerProcess } from "./support/server-process.ts";
+import { BREW_DATA, CLI, runCli, startServer as startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { mountTinyTmpfs, unmount } from "./support/tmpfs.ts";
 
 afterAll(removeTempDirs);
@@ -151,6 +152,17 @@ describe.each(Object.keys(PROBLEMS))("%s", (problemName) => {
   });
 });
 
+/** `pkgindex dump` to a pipe whose reader closes after the first chunk. */
+function dumpToClosingReader(dataDir: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "dump", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
 describe("dump and load", () => {
   it("dump then load of the brew data gives the same index, and the server serves every package of it", async () => {
     const original = parseBrew(readFileSync(BREW_DATA, "utf8"), BREW_DATA);
@@ -174,6 +186,8 @@ describe("dump and load", () => {
     const dumpedText = readFileSync(dumpFile, "utf8");
     expect(indexOf(parseBrew(dumpedText, dumpFile))).toEqual(expected);
     expect(await dumpText(first)).toBe(dumpedText); // stdout and FILE agree
+    // A reader that goes away early (`pkgindex dump | head`): quiet, status 141 as for SIGPIPE.
+    expect(await dumpToClosingReader(first)).toEqual({ code: 141, stderr: "" });
 
     // The dump lists every package, so it loads strictly, and dumping that gives the same bytes.
     const second = path.join(tempDir(), "second");
