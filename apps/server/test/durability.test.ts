@@ -186,6 +186,7 @@ describe("dump and load", () => {
     const dumpedText = readFileSync(dumpFile, "utf8");
     expect(indexOf(parseBrew(dumpedText, dumpFile))).toEqual(expected);
     expect(await dumpText(first)).toBe(dumpedText); // stdout and FILE agree
+    expect((await runCli(["dump"], { PKGINDEX_DATA_DIR: first })).stdout).toBe(dumpedText);
     // A reader that goes away early (`pkgindex dump | head`): quiet, status 141 as for SIGPIPE.
     expect(await dumpToClosingReader(first)).toEqual({ code: 141, stderr: "" });
 
@@ -314,8 +315,9 @@ describe.each([0, 3])("a failed commit (the disk fills up), --workers %i", (work
     const copy = path.join(root, "copy");
     const acked: string[] = [];
     let unacked = "";
+    let server: ServerProcess | undefined;
     try {
-      const server = await startServer(sqliteArgs(workers, mnt));
+      server = await startServer(sqliteArgs(workers, mnt));
       const c = await LineClient.connect(server.port);
       // One command at a time, each sent only after the previous reply: the
       // command without a reply is exactly the batch whose commit failed.
@@ -349,6 +351,9 @@ describe.each([0, 3])("a failed commit (the disk fills up), --workers %i", (work
       // A stopped server's files are its backup: both of them, copied off the full file system.
       cpSync(mnt, copy, { recursive: true });
     } finally {
+      // A server still running (a failed assertion) would keep the mount busy.
+      server?.child.kill("SIGKILL");
+      await server?.exited;
       unmount(mnt);
     }
 
