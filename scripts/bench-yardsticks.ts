@@ -3,11 +3,12 @@
 // Prints JSON lines per run and a Markdown summary of medians and ratios.
 //
 //   node scripts/bench-yardsticks.ts [--rounds 3] [--duration 2s] [--modes 0,1,2,3]
-//        [--loads c100d1mixed,...] [--rss] [--out FILE]
+//        [--loads c100d1mixed,...] [--store memory] [--out FILE]
+//        [--variants "mem=--store memory;full=--store sqlite --sync full"] [--no-yardsticks]
 //
 // Needs /tmp/loadgen, /tmp/goref, /tmp/okserver (see ../shared/bench/README.md).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -18,14 +19,17 @@ const DATA = path.resolve(ROOT, "../shared/data/brew-dependencies.txt");
 const BUNDLE = path.join(ROOT, "apps/server/dist/pkgindex.js");
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "2s" },
     modes: { type: "string", default: "0,1,2,3" },
     loads: { type: "string", default: "c100d1mixed,c100d8mixed,c10d1mixed,c10d8mixed,c100d1index,c100d8index,c10d1index,c10d8index" },
     store: { type: "string", default: "memory" },
+    // label=flags;label=flags: each a pkgindex variant per mode (overrides --store)
+    variants: { type: "string", default: "" },
+    yardsticks: { type: "boolean", default: true },
     "extra-args": { type: "string", default: "" },
-    rss: { type: "boolean", default: false },
     out: { type: "string" },
   },
 });
@@ -37,16 +41,47 @@ const loads: Load[] = values.loads.split(",").map((key) => {
   return { key, conns: Number(m[1]), depth: Number(m[2]), mix: m[3] };
 });
 
+const ADMIN_OFFSET = 5000;
+
+/** Sums of the series of one family in a Prometheus text, by label filter. */
+function metricSum(text: string, family: string, filter = ""): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(family) || line.startsWith("#")) continue;
+    const rest = line.slice(family.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (filter && !line.includes(filter)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+async function scrape(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port + ADMIN_OFFSET}/metrics`)).text();
+}
+
 interface Config { label: string; start(port: number): ChildProcess; pkgindex: boolean }
+const variants: [string, string[]][] = values.variants
+  ? values.variants.split(";").map((v) => {
+      const [label, flags] = v.split("=");
+      return [label, flags.split(" ").filter(Boolean)];
+    })
+  : [["", ["--store", values.store]]];
 const configs: Config[] = [
-  { label: "goref", pkgindex: false, start: (port) => spawn("/tmp/goref", ["-addr", `127.0.0.1:${port}`], { stdio: "ignore" }) },
-  { label: "okserver", pkgindex: false, start: (port) => spawn("/tmp/okserver", ["2", String(port)], { stdio: "ignore" }) },
-  ...values.modes.split(",").map((w) => ({
-    label: `pkgindex-w${w}`,
-    pkgindex: true,
-    start: (port: number) =>
-      spawn(process.execPath, [BUNDLE, "serve", "--host", "127.0.0.1", "--port", String(port), "--workers", w, "--store", values.store, "--data-dir", `/tmp/bench-data-w${w}-${port}`, "--log-level", "info", ...values["extra-args"].split(" ").filter(Boolean)], { stdio: ["ignore", "pipe", "inherit"] }),
-  })),
+  ...(values.yardsticks
+    ? [
+        { label: "goref", pkgindex: false, start: (port: number) => spawn("/tmp/goref", ["-addr", `127.0.0.1:${port}`], { stdio: "ignore" }) },
+        { label: "okserver", pkgindex: false, start: (port: number) => spawn("/tmp/okserver", ["2", String(port)], { stdio: "ignore" }) },
+      ]
+    : []),
+  ...values.modes.split(",").flatMap((w) =>
+    variants.map(([variant, flags]) => ({
+      label: `pkgindex-w${w}${variant ? `-${variant}` : ""}`,
+      pkgindex: true,
+      start: (port: number) =>
+        spawn(process.execPath, [BUNDLE, "serve", "--host", "127.0.0.1", "--port", String(port), "--admin-host", "127.0.0.1", "--admin-port", String(port + ADMIN_OFFSET), "--workers", w, "--data-dir", `/tmp/bench-data-w${w}-${port}`, "--log-level", "info", ...flags, ...values["extra-args"].split(" ").filter(Boolean)], { stdio: ["ignore", "pipe", "inherit"] }),
+    })),
+  ),
 ];
 
 async function waitForPort(port: number): Promise<void> {
@@ -61,35 +96,19 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 
-/** utime+stime ticks of each named thread of `pid`. */
-function threadTicks(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
-    } catch { /* thread ended */ }
-  }
-  return out;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function stop(child: ChildProcess): Promise<string> {
+function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    let out = "";
-    child.stdout?.on("data", (d) => (out += d));
-    child.once("exit", () => resolve(out));
+    child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
 }
 
-interface Result { label: string; load: string; rps: number; p99: number; cpu: number; ownerCpu?: number; batch?: number }
+interface Result { label: string; load: string; rps: number; p99: number; cpu: number; ownerCpu?: number; batch?: number; commitsPerSec?: number }
 const results: Result[] = [];
 const rounds = Number(values.rounds);
 let port = 21000 + Math.floor(Math.random() * 1000);
@@ -100,55 +119,53 @@ for (let round = 1; round <= rounds; round++) {
   for (const config of configs) {
     port++;
     const child = config.start(port);
-    let stdout = "";
-    child.stdout?.on("data", (d) => (stdout += d));
+    child.stdout?.resume();
     await waitForPort(port);
     for (const load of loads) {
-      const before = config.pkgindex ? threadTicks(child.pid!) : undefined;
+      const before = config.pkgindex ? await scrape(port) : undefined;
       const raw = execFileSync("/tmp/loadgen", ["-addr", `127.0.0.1:${port}`, "-c", String(load.conns), "-depth", String(load.depth), "-d", values.duration, "-mix", load.mix, "-data", DATA, "-pid", String(child.pid)], { encoding: "utf8" });
       const r = JSON.parse(raw.trim().split("\n").pop()!);
       const res: Result = { label: config.label, load: load.key, rps: r.rps, p99: r.p99_us, cpu: r.server_cpu_us_per_req };
-      if (before) {
-        const after = threadTicks(child.pid!);
-        const owner = (after.get("state-owner") ?? 0) - (before.get("state-owner") ?? 0);
-        // loadgen's window is -d after a 0.5 s warm-up (and a seeding pass
-        // of 3,370 INDEX for the non-index mixes); divide the owner's CPU by
-        // every request it saw in that span.
-        const secs = Number.parseFloat(values.duration) + 0.5;
-        const requests = r.rps * secs + (load.mix === "index" ? 0 : 3370);
-        if (after.has("state-owner")) res.ownerCpu = (owner * 10_000) / requests;
+      if (before !== undefined) {
+        // Over the whole loadgen run (seeding and warm-up included): the
+        // owner's CPU per request it served, and commands per batch.
+        const after = await scrape(port);
+        const delta = (family: string, filter = "") => metricSum(after, family, filter) - metricSum(before, family, filter);
+        const requests = delta("pkgindex_commands_total") + delta("pkgindex_protocol_errors_total");
+        const ownerSecs = delta("pkgindex_thread_cpu_seconds_total", 'role="state-owner"');
+        if (ownerSecs > 0) res.ownerCpu = (ownerSecs * 1e6) / requests;
+        const commits = delta("pkgindex_store_commits_total");
+        res.commitsPerSec = commits / (Number.parseFloat(values.duration) + 0.5);
+        const batches = delta("pkgindex_state_batch_commands_count");
+        if (batches > 0) res.batch = delta("pkgindex_state_batch_commands_sum") / batches;
       }
       results.push(res);
       log({ round, ...res });
     }
-    const out = config.pkgindex ? stdout + (await stop(child)) : (child.kill("SIGTERM"), "");
-    if (config.pkgindex) {
-      const final = out.split("\n").filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((l) => l.msg === "final counters");
-      const owner = final?.threads?.find((t: { role: string }) => t.role === "state-owner");
-      if (owner && owner.batches > 0) {
-        for (const r of results.filter((x) => x.label === config.label && x.batch === undefined)) r.batch = owner.batchedCommands / owner.batches;
-      }
-    }
+    if (config.pkgindex) await stop(child);
+    else child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
   }
 }
 
 const lines: string[] = [];
-lines.push(`| load | server | rps | p99 µs | server CPU µs/req | state-owner CPU µs/req | avg batch | rps / goref | CPU / goref | rps / okserver |`);
+const base = values.yardsticks ? "goref" : configs[0].label;
+lines.push(`| load | server | rps | p99 µs | server CPU µs/req | state-owner CPU µs/req | avg batch | commits/s | rps / ${base} | CPU / ${base} |`);
 lines.push(`|---|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
 for (const load of loads) {
   const med = (label: string, key: keyof Result) => {
     const xs = results.filter((r) => r.label === label && r.load === load.key).map((r) => r[key] as number).filter((x) => x !== undefined);
     return xs.length ? median(xs) : NaN;
   };
-  const gRps = med("goref", "rps");
-  const gCpu = med("goref", "cpu");
-  const okRps = med("okserver", "rps");
+  const gRps = med(base, "rps");
+  const gCpu = med(base, "cpu");
   for (const c of configs) {
     const rps = med(c.label, "rps");
     const owner = med(c.label, "ownerCpu");
     const batch = med(c.label, "batch");
-    lines.push(`| ${load.key} | ${c.label} | ${rps.toFixed(0)} | ${med(c.label, "p99").toFixed(0)} | ${med(c.label, "cpu").toFixed(1)} | ${Number.isNaN(owner) ? "–" : owner.toFixed(2)} | ${Number.isNaN(batch) ? "–" : batch.toFixed(1)} | ${(rps / gRps).toFixed(2)} | ${(med(c.label, "cpu") / gCpu).toFixed(2)} | ${(rps / okRps).toFixed(2)} |`);
+    const commits = med(c.label, "commitsPerSec");
+    const dash = (x: number, digits: number) => (Number.isNaN(x) ? "–" : x.toFixed(digits));
+    lines.push(`| ${load.key} | ${c.label} | ${rps.toFixed(0)} | ${med(c.label, "p99").toFixed(0)} | ${med(c.label, "cpu").toFixed(1)} | ${dash(owner, 2)} | ${dash(batch, 1)} | ${dash(commits, 0)} | ${(rps / gRps).toFixed(2)} | ${(med(c.label, "cpu") / gCpu).toFixed(2)} |`);
   }
 }
 const table = lines.join("\n");

@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(DUMP_COMMAND)
     .command(LOAD_COMMAND)
-    .demandCommand(1, "name a command: serve")
+    .demandCommand(1, "name a command: serve, dump or load")
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))

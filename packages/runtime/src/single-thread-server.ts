@@ -22,7 +22,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   }
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const dispatcher = new LocalDispatcher(state, (err) => {
-    logger.fatal({ err: (err as Error).message }, "commit failed; exiting without acknowledging the batch");
+    logger.fatal({ code: "PKGI_DB_COMMIT_FAILED" }, `commit failed, batch not acknowledged: ${(err as Error).message}`);
     process.exit(1);
   });
   const server = new ConnectionServer(config, dispatcher, state.stats, logger, new Int32Array(1));

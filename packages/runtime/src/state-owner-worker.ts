@@ -51,7 +51,9 @@ function commitAndReply(): void {
   try {
     state.commit();
   } catch (err) {
-    logger.fatal({ err }, "commit failed; exiting without acknowledging the batch");
+    // The supervisor prints the one fatal line; this thread only says why.
+    const reason = (err as Error)?.message ?? String(err);
+    post({ type: "fatal", reason: `commit failed, batch not acknowledged: ${reason}` });
     process.exit(1);
   }
   for (let i = 0; i < heldPorts.length; i++) {

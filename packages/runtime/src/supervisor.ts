@@ -46,6 +46,9 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   stateOwner.on("error", (err) => {
     stateOwnerError = err.message;
   });
+  stateOwner.on("message", (m: FromStateOwner) => {
+    if (m.type === "fatal") stateOwnerError = m.reason;
+  });
   stateOwner.on("exit", (code) => {
     if (stopping) return;
     const reason = stateOwnerError === "" ? `exit code ${code}` : `${stateOwnerError} (exit code ${code})`;

@@ -40,6 +40,7 @@ export type FromStateOwner =
   | { type: "ready"; packages: number; edges: number; millis: number }
   | { type: "failed"; code: string; details: Record<string, string | number> }
   | { type: "stopped" }
+  | { type: "fatal"; reason: string }
   | { type: "stats"; stats: ThreadStatsSnapshot };
 
 /** Counters copied across threads on request (admin and tests, never per command). */
