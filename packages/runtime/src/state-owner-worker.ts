@@ -33,6 +33,7 @@ try {
     stats: state.stats,
     indexSize: () => ({ packages: owned.graph.size, edges: owned.graph.edgeCount }),
   });
+  logger.debug({ ...loaded }, "state owner ready");
   post({ type: "ready", ...loaded });
 } catch (err) {
   if (isPkgIndexError(err)) post({ type: "failed", code: err.code, details: { ...err.details } });

@@ -1,0 +1,24 @@
+// The one esbuild configuration every app bundles with: ESM for Node 22+,
+// each entry point its own file (worker threads and piscina tasks are loaded
+// by file name), and a `require` for bundled CommonJS dependencies.
+import { build } from "esbuild";
+
+/**
+ * @param {{ entryPoints: Record<string, string>, external?: string[] }} options
+ */
+export function bundleApp({ entryPoints, external = [] }) {
+  return build({
+    entryPoints,
+    outdir: "dist",
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    sourcemap: true,
+    external,
+    banner: {
+      js: "import { createRequire as __pkgindexCreateRequire } from 'node:module'; const require = __pkgindexCreateRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+}
