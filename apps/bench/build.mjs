@@ -3,4 +3,4 @@
 // its worker threads from a script inside its own package.
 import { bundleApp } from "../../scripts/bundle.mjs";
 
-await bundleApp({ entryPoints: { cli: "src/cli.ts", "load-worker": "src/load-worker.ts" }, external: ["piscina"] });
+await bundleApp({ entryPoints: { cli: "src/bin.ts", "load-worker": "src/load-worker.ts" }, external: ["piscina"] });

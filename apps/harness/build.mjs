@@ -2,4 +2,4 @@
 // `node` and no workspace sources.
 import { bundleApp } from "../../scripts/bundle.mjs";
 
-await bundleApp({ entryPoints: { cli: "src/cli.ts" } });
+await bundleApp({ entryPoints: { cli: "src/bin.ts" } });

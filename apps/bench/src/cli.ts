@@ -1,9 +1,5 @@
-#!/usr/bin/env node
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { ConnectError, DataError } from "@pkgindex/harness";
 import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { compare, type Mode } from "./compare.ts";
 import { int, loadLabel, micros, progressBar, RESULT_HEADER, resultRow, table } from "./format.ts";
 import { populate, PopulateError } from "./populate.ts";
@@ -272,24 +268,4 @@ async function runCompare(args: Record<string, unknown>, argv: string[]): Promis
   } finally {
     await pool.close();
   }
-}
-
-function startedAsProgram(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (startedAsProgram()) {
-  main(hideBin(process.argv)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`pkgindex-bench: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exitCode = 70;
-    },
-  );
 }

@@ -1,9 +1,5 @@
-#!/usr/bin/env node
-import { realpathSync } from "node:fs";
 import { basename } from "node:path";
-import { fileURLToPath } from "node:url";
 import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { ConnectError } from "./connection.ts";
 import { type Dataset, DataError, describe, loadBrewFile } from "./dataset.ts";
 import { generateDag } from "./generate.ts";
@@ -146,25 +142,4 @@ export async function main(argv: string[]): Promise<number> {
     console.log(formatSummary(result));
   }
   return result.ok ? EXIT_PASS : EXIT_CHECK_FAILED;
-}
-
-function startedAsProgram(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-// Run when started as a program (not when imported by a test).
-if (startedAsProgram()) {
-  main(hideBin(process.argv)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`pkgindex-harness: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exitCode = 70;
-    },
-  );
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../../../..");
-export const HARNESS_CLI = path.join(REPO_ROOT, "apps/harness/src/cli.ts");
+export const HARNESS_CLI = path.join(REPO_ROOT, "apps/harness/src/bin.ts");
 export const SERVER_CLI = path.join(REPO_ROOT, "apps/server/src/pkgindex.ts");
 export const BREW_DATA = path.resolve(REPO_ROOT, "../shared/data/brew-dependencies.txt");
 
