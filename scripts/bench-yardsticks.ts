@@ -5,6 +5,7 @@
 //   node scripts/bench-yardsticks.ts [--rounds 3] [--duration 2s] [--modes 0,1,2,3]
 //        [--loads c100d1mixed,...] [--store memory] [--out FILE]
 //        [--variants "mem=--store memory;full=--store sqlite --sync full"] [--no-yardsticks]
+//        [--goref-one-core]   also goref with GOMAXPROCS=1: the peer on the one core --workers 0 uses
 //
 // Needs /tmp/loadgen, /tmp/goref, /tmp/okserver (see ../shared/bench/README.md).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     // label=flags;label=flags: each a pkgindex variant per mode (overrides --store)
     variants: { type: "string", default: "" },
     yardsticks: { type: "boolean", default: true },
+    "goref-one-core": { type: "boolean", default: false },
     "extra-args": { type: "string", default: "" },
     out: { type: "string" },
   },
@@ -72,6 +74,15 @@ const configs: Config[] = [
     ? [
         { label: "goref", pkgindex: false, start: (port: number) => spawn("/tmp/goref", ["-addr", `127.0.0.1:${port}`], { stdio: "ignore" }) },
         { label: "okserver", pkgindex: false, start: (port: number) => spawn("/tmp/okserver", ["2", String(port)], { stdio: "ignore" }) },
+      ]
+    : []),
+  ...(values["goref-one-core"]
+    ? [
+        {
+          label: "goref-1core",
+          pkgindex: false,
+          start: (port: number) => spawn("/tmp/goref", ["-addr", `127.0.0.1:${port}`], { stdio: "ignore", env: { ...process.env, GOMAXPROCS: "1" } }),
+        },
       ]
     : []),
   ...values.modes.split(",").flatMap((w) =>
