@@ -21,11 +21,11 @@ function rssKiB(pid: number, field = "VmRSS"): number {
 
 async function connect(port: number): Promise<net.Socket> {
   for (let i = 0; i < 200; i++) {
-    const s = await new Promise<net.Socket | null>((resolve) => {
+    const socket = await new Promise<net.Socket | null>((resolve) => {
       const s = net.connect(port, "127.0.0.1", () => resolve(s));
       s.on("error", () => resolve(null));
     });
-    if (s) return s;
+    if (socket) return socket;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("server never listened");
@@ -70,6 +70,8 @@ async function fill(port: number): Promise<number> {
   return ok;
 }
 
+const mib = (k: number) => +(k / 1024).toFixed(1);
+
 async function measure(label: string, child: ChildProcess, port: number): Promise<void> {
   const base = await (async () => {
     await connect(port).then((s) => s.destroy());
@@ -77,7 +79,6 @@ async function measure(label: string, child: ChildProcess, port: number): Promis
   })();
   const ok = await fill(port);
   const rss = rssKiB(child.pid!);
-  const mib = (k: number) => +(k / 1024).toFixed(1);
   process.stdout.write(
     JSON.stringify({
       label,

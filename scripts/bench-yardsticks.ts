@@ -107,8 +107,10 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 
+const dash = (x: number, digits: number) => (Number.isNaN(x) ? "–" : x.toFixed(digits));
+
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.toSorted((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
@@ -175,7 +177,6 @@ for (const load of loads) {
     const owner = med(c.label, "ownerCpu");
     const batch = med(c.label, "batch");
     const commits = med(c.label, "commitsPerSec");
-    const dash = (x: number, digits: number) => (Number.isNaN(x) ? "–" : x.toFixed(digits));
     lines.push(`| ${load.key} | ${c.label} | ${rps.toFixed(0)} | ${med(c.label, "p99").toFixed(0)} | ${med(c.label, "cpu").toFixed(1)} | ${dash(owner, 2)} | ${dash(batch, 1)} | ${dash(commits, 0)} | ${(rps / gRps).toFixed(2)} | ${(med(c.label, "cpu") / gCpu).toFixed(2)} |`);
   }
 }
