@@ -8,13 +8,12 @@
 // Per line: start pkgindex with an admin port, populate with a short run,
 // scrape, measure a pipelined run with --no-populate, scrape again. Rates
 // are over the whole second run (its start-up and warm-up included).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { metricSum, ROOT, startServer } from "./support.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const SERVER = path.join(ROOT, "apps/server/dist/pkgindex.js");
 const BENCH = path.join(ROOT, "apps/bench/dist/cli.js");
 
 const { values } = parseArgs({
@@ -27,17 +26,6 @@ const { values } = parseArgs({
   },
 });
 
-function metricSum(text: string, family: string): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#") || !line.startsWith(family)) continue;
-    const rest = line.slice(family.length);
-    if (rest[0] !== "{" && rest[0] !== " ") continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
-
 async function scrape(adminPort: number): Promise<{ commits: number; batches: number; batched: number; commands: number }> {
   const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   return {
@@ -46,26 +34,6 @@ async function scrape(adminPort: number): Promise<{ commits: number; batches: nu
     batched: metricSum(text, "pkgindex_state_batch_commands_sum"),
     commands: metricSum(text, "pkgindex_commands_total"),
   };
-}
-
-/** Resolves with the bound port once the server logs "listening". */
-function startServer(args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [SERVER, "serve", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return new Promise((resolve, reject) => {
-    let carry = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (text: string) => {
-      const lines = (carry + text).split("\n");
-      carry = lines.pop()!;
-      for (const line of lines) {
-        if (!line.includes('"listening"')) continue;
-        const port = (JSON.parse(line) as { port: number }).port;
-        resolve({ port, stop: async () => (child.kill("SIGTERM"), exited) });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`pkgindex exited (${code}) before listening`)));
-  });
 }
 
 function bench(port: number, extra: string[]): void {

@@ -5,11 +5,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import { parseArgs } from "node:util";
+import { SERVER as BUNDLE } from "./support.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const BUNDLE = path.join(ROOT, "apps/server/dist/pkgindex.js");
 const { values } = parseArgs({
   options: { packages: { type: "string", default: "200000" }, modes: { type: "string", default: "0,1,3" } },
 });

@@ -4,14 +4,13 @@
 // millis the server reports for reading the database.
 //
 //   node scripts/bench-startup.ts [--packages 200000] [--modes 0,3] [--rounds 3]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { SERVER, startServer } from "./support.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const SERVER = path.join(ROOT, "apps/server/dist/pkgindex.js");
 const { values } = parseArgs({
   options: {
     packages: { type: "string", default: "200000" },
@@ -28,39 +27,6 @@ function brewLine(i: number): string {
   return `lib-package-${i}: ${[...deps].join(" ")}\n`;
 }
 
-interface Started {
-  millis: number;
-  loadedMillis: number;
-}
-
-function startOnce(workers: string, dataDir: string): Promise<Started> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [SERVER, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", workers, "--store", "sqlite", "--data-dir", dataDir, "--log-level", "info"], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return new Promise((resolve, reject) => {
-    let carry = "";
-    let loadedMillis = Number.NaN;
-    let listening = false;
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (text: string) => {
-      const lines = (carry + text).split("\n");
-      carry = lines.pop()!;
-      for (const line of lines) {
-        if (line.includes('"index loaded"')) loadedMillis = (JSON.parse(line) as { millis: number }).millis;
-        if (line.includes('"listening"')) {
-          const millis = performance.now() - t0;
-          listening = true;
-          child.kill("SIGTERM");
-          void exited.then(() => resolve({ millis, loadedMillis }));
-        }
-      }
-    });
-    child.once("exit", (code) => {
-      if (!listening) reject(new Error(`pkgindex exited (${code}) before listening`));
-    });
-  });
-}
-
 const work = mkdtempSync(path.join(os.tmpdir(), "pkgindex-startup-"));
 try {
   const file = path.join(work, "packages.txt");
@@ -74,11 +40,12 @@ try {
   const dbMiB = statSync(path.join(dataDir, "pkgindex.db")).size / 2 ** 20;
   console.log(`${count} packages; pkgindex load: ${loadSeconds.toFixed(1)} s; database ${dbMiB.toFixed(0)} MiB`);
 
-  const results = new Map<string, Started[]>();
+  const results = new Map<string, { millis: number; loadedMillis: number }[]>();
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const w of values.modes.split(",")) {
-      const r = await startOnce(w, dataDir);
-      results.set(w, [...(results.get(w) ?? []), r]);
+      const server = await startServer(["--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", w, "--store", "sqlite", "--data-dir", dataDir, "--log-level", "info"]);
+      await server.stop();
+      results.set(w, [...(results.get(w) ?? []), server]);
     }
   }
   console.log("| layout | start to listening | of which loading the index (`index loaded` `millis`) |");

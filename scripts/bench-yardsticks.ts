@@ -14,10 +14,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { metricSum, ROOT, SERVER as BUNDLE } from "./support.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const DATA = path.resolve(ROOT, "../shared/data/brew-dependencies.txt");
-const BUNDLE = path.join(ROOT, "apps/server/dist/pkgindex.js");
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -44,19 +43,6 @@ const loads: Load[] = values.loads.split(",").map((key) => {
 });
 
 const ADMIN_OFFSET = 5000;
-
-/** Sums of the series of one family in a Prometheus text, by label filter. */
-function metricSum(text: string, family: string, filter = ""): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(family) || line.startsWith("#")) continue;
-    const rest = line.slice(family.length);
-    if (rest[0] !== "{" && rest[0] !== " ") continue;
-    if (filter && !line.includes(filter)) continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
 
 async function scrape(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port + ADMIN_OFFSET}/metrics`)).text();
