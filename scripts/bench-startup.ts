@@ -1,7 +1,8 @@
 // Start-up with a large durable index: `pkgindex load` of N packages with
 // five dependencies each, then the time from spawning `pkgindex serve` to
 // its "listening" log line, layouts alternated, with the "index loaded"
-// millis the server reports for reading the database.
+// millis the server reports for reading the database. (The store's part
+// alone, open + load without a server: packages/store/bench/load-startup.ts.)
 //
 //   node scripts/bench-startup.ts [--packages 200000] [--modes 0,3] [--rounds 3]
 import { execFileSync } from "node:child_process";
