@@ -23,7 +23,8 @@ export const SERVE_OPTIONS = {
   "max-pending-replies": { type: "number", default: 1024, describe: "Replies a connection may owe before the server stops reading from it" },
   "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
   "max-connections": { type: "number", default: 10000, describe: "Open client connections allowed in all; beyond it new ones are closed at once (0: no limit)" },
-  "idle-timeout": { type: "number", default: 0, describe: "Seconds a connection may stay silent before it is closed (0: never, like Redis)" },
+  "idle-timeout": { type: "number", default: 0, describe: "Seconds a connection may go without sending a complete line (and owed nothing) before it is closed (0: never, like Redis)" },
+  "line-timeout": { type: "number", default: 60, describe: "Seconds a request line may take from its first byte to its newline before the connection is closed (0: never; as nginx's client_header_timeout)" },
   "drain-delay": { type: "number", default: 0, describe: "On SIGTERM/SIGINT: seconds between readiness turning 503 and the listeners closing (give the load balancer time to notice)" },
   "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
   "admin-host": { type: "string", default: "0.0.0.0", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics)" },
@@ -48,6 +49,7 @@ export interface RawServeOptions {
   maxWriteBuffer: number;
   maxConnections: number;
   idleTimeout: number;
+  lineTimeout: number;
   drainDelay: number;
   drainTimeout: number;
   adminHost: string;
@@ -118,6 +120,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     maxWriteBuffer: integer("max-write-buffer", raw.maxWriteBuffer, 1024, 1024 * 1024 * 1024),
     maxConnections: integer("max-connections", raw.maxConnections, 0, 1_000_000),
     idleTimeoutMs: seconds("idle-timeout", raw.idleTimeout, 86_400),
+    lineTimeoutMs: seconds("line-timeout", raw.lineTimeout, 86_400),
     drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
     drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
     adminHost: raw.adminHost,

@@ -4,6 +4,8 @@ import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
 /** How long /livez and /metrics wait for every thread to answer. */
 const THREAD_DEADLINE_MS = 1000;
+/** Past --drain-timeout, how long the runtime's own cut-off may take before the process gives up on it. */
+const DRAIN_BACKSTOP_MS = 5000;
 
 export async function serveCommand(raw: RawServeOptions): Promise<void> {
   const config = validateServeOptions(raw);
@@ -46,27 +48,42 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     draining = true; // /readyz turns 503 now
     logger.info({ signal, drainDelayMs: config.drainDelayMs, drainTimeoutMs: config.drainTimeoutMs }, "draining");
     const running = server;
-    setTimeout(() => {
-      logger.error({ drainTimeoutMs: config.drainTimeoutMs }, "drain timed out; exiting");
-      process.exit(1);
-    }, config.drainTimeoutMs).unref();
     // The load balancer gets --drain-delay to see the 503 and stop sending
-    // new connections before the listeners close.
+    // new connections before the listeners close. The drain itself is
+    // bounded by what remains of --drain-timeout; the runtime cuts off what
+    // is left then and says how many connections were still owed replies.
+    const deadline = Date.now() + config.drainTimeoutMs;
+    // Backstop: a drain the runtime could not bring to an end (a thread
+    // stuck past every deadline) still ends the process, with exit 1.
+    setTimeout(() => {
+      logger.error({ drainTimeoutMs: config.drainTimeoutMs }, "drain did not finish; exiting 1");
+      process.exit(1);
+    }, config.drainTimeoutMs + DRAIN_BACKSTOP_MS).unref();
     setTimeout(async () => {
-      // Totals per thread, once, for operators and benchmarks (batch sizes,
-      // per-thread CPU): never logged per request.
-      const threads = await running.threadStats().catch(() => []);
-      logger.info({ threads }, "final counters");
-      try {
-        await running.drain();
-        await admin?.close();
-        logger.info("drained; exiting");
-        process.exit(0);
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, "error while draining");
+      const outcome = await running.drain(Math.max(0, deadline - Date.now())).catch((err: Error) => ({
+        cutOff: 0,
+        storeError: err.message,
+        threads: [],
+      }));
+      // Totals per thread, once, after the last command was applied, for
+      // operators and benchmarks (batch sizes, per-thread CPU): never logged
+      // per request.
+      logger.info({ threads: outcome.threads }, "final counters");
+      await admin?.close();
+      if (outcome.storeError !== undefined) {
+        logger.fatal({ code: "PKGI_DB_COMMIT_FAILED" }, outcome.storeError);
         process.exit(1);
       }
-    }, config.drainDelayMs);
+      if (outcome.cutOff > 0) {
+        logger.error(
+          { drainTimeoutMs: config.drainTimeoutMs, connectionsCutOff: outcome.cutOff },
+          "drain timed out: connections still owed replies were cut off; exiting 1",
+        );
+        process.exit(1);
+      }
+      logger.info("drained; exiting");
+      process.exit(0);
+    }, Math.min(config.drainDelayMs, config.drainTimeoutMs));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -77,6 +94,11 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     await admin?.close();
     throw err;
   }
+  // The runtime reports; the application decides: one fatal line, exit 1.
+  server.onFatal((message, code) => {
+    logger.fatal({ code }, message);
+    process.exit(1);
+  });
   logger.info(
     { host: config.host, port: server.port, workers: config.workers, store: config.store, node: process.versions.node },
     "listening",

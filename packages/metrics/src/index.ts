@@ -3,7 +3,9 @@ export { CommandStats } from "./command-stats.ts";
 export { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS } from "./histogram-bounds.ts";
 export { METRIC, type MetricName } from "./metric-names.ts";
 export {
+  REJECT_DRAIN_TIMEOUT,
   REJECT_IDLE_TIMEOUT,
+  REJECT_LINE_TIMEOUT,
   REJECT_LINE_TOO_LONG,
   REJECT_MAX_CONNECTIONS,
   REJECT_PENDING_CAP,

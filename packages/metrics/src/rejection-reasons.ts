@@ -5,6 +5,8 @@ export const REJECT_IDLE_TIMEOUT = 1;
 export const REJECT_PENDING_CAP = 2;
 export const REJECT_LINE_TOO_LONG = 3;
 export const REJECT_PROXY_HEADER = 4;
+export const REJECT_LINE_TIMEOUT = 5;
+export const REJECT_DRAIN_TIMEOUT = 6;
 
 /** Label value of each reason, indexed by its constant. */
 export const REJECT_REASONS: readonly string[] = [
@@ -13,6 +15,8 @@ export const REJECT_REASONS: readonly string[] = [
   "pending_cap",
   "line_too_long",
   "proxy_header",
+  "line_timeout",
+  "drain_timeout",
 ];
 
 export type RejectReason =
@@ -20,4 +24,6 @@ export type RejectReason =
   | typeof REJECT_IDLE_TIMEOUT
   | typeof REJECT_PENDING_CAP
   | typeof REJECT_LINE_TOO_LONG
-  | typeof REJECT_PROXY_HEADER;
+  | typeof REJECT_PROXY_HEADER
+  | typeof REJECT_LINE_TIMEOUT
+  | typeof REJECT_DRAIN_TIMEOUT;

@@ -9,7 +9,14 @@ import {
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
-import { REJECT_LINE_TOO_LONG, REJECT_PENDING_CAP, REJECT_PROXY_HEADER, type CommandStats } from "@pkgindex/metrics";
+import {
+  REJECT_IDLE_TIMEOUT,
+  REJECT_LINE_TIMEOUT,
+  REJECT_LINE_TOO_LONG,
+  REJECT_PENDING_CAP,
+  REJECT_PROXY_HEADER,
+  type CommandStats,
+} from "@pkgindex/metrics";
 import { PROXY_ERRORS, ProxyHeaderParser } from "@pkgindex/proxy-protocol";
 import type { LimitReporter } from "./limit-reporter.ts";
 import type { Logger } from "./logger.ts";
@@ -23,6 +30,8 @@ export interface ConnectionContext {
   stats: CommandStats;
   logger: Logger;
   reporter: LimitReporter;
+  /** A coarse clock (ms), advanced by the server's sweep: no timer per socket. */
+  clock: { now: number };
 }
 
 /** Where a connection sends the valid lines it frames. */
@@ -33,12 +42,15 @@ export interface CommandDispatcher {
    * deliver it later.
    */
   dispatch(conn: Connection, buf: Buffer, start: number, end: number, shape: LineShape): number;
-  /** Replies are ready on `conn`: flush now, or after the pending commit. */
-  replyReady(conn: Connection): void;
 }
 
 // Validation runs synchronously to completion, so one shape serves the thread.
 const sharedShape = createLineShape();
+/**
+ * After our last reply is flushed and our FIN sent, how long a client that
+ * keeps its side open is given before the socket is destroyed. Everything
+ * owed is in the kernel by then, so this cuts off nothing.
+ */
 const CLOSE_GRACE_MS = 2000;
 const E_LINE_TOO_LONG = PROTOCOL_ERRORS.LINE_TOO_LONG.code;
 
@@ -66,10 +78,16 @@ export class Connection {
   private proxyTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private closing = false;
+  /** Coarse clock reading (ConnectionServer's sweep) of the last complete line. */
+  lastLineAt: number;
+  /** When the current unfinished line began (0: none). */
+  partialSince = 0;
   private readonly onLine: (buf: Buffer, start: number, end: number) => void;
+  private readonly clock: { now: number };
 
   constructor(socket: Socket, ctx: ConnectionContext) {
     const limits = ctx.limits;
+    this.lastLineAt = ctx.clock.now;
     this.socket = socket;
     this.logger = ctx.logger;
     this.reporter = ctx.reporter;
@@ -85,6 +103,7 @@ export class Connection {
       this.logOpened();
     }
     this.onLine = (buf, start, end) => {
+      this.lastLineAt = this.clock.now;
       const err = scanLine(buf, start, end, sharedShape);
       if (err !== 0) {
         this.stats.protocolErrors[err]++;
@@ -94,9 +113,13 @@ export class Connection {
       }
       this.ring.push(this.dispatcher.dispatch(this, buf, start, end, sharedShape));
     };
+    this.clock = ctx.clock;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.maybeResume());
+    // The client half-closed (nc, `printf … | client`): answer every line
+    // it sent, then end our side (the server allows half-open sockets).
+    socket.on("end", () => this.drain());
     // A vanished client is normal: drop its replies, keep nothing.
     socket.on("error", () => this.markClosed());
     socket.on("close", () => this.markClosed());
@@ -113,6 +136,16 @@ export class Connection {
     this.ring.resolve(code);
   }
 
+  /** Replies owed that are not yet in the kernel: pending, ready or buffered. */
+  get owesReplies(): boolean {
+    return this.ring.size > 0 || (this.closing && !this.socket.writableFinished && this.socket.writableLength > 0);
+  }
+
+  /** Slots still waiting for the state owner's code. */
+  get pendingAtOwner(): number {
+    return this.ring.pendingCount;
+  }
+
   /** Writes every reply ready at the head of the FIFO as one write. */
   flush(): void {
     if (this.closed) return;
@@ -120,9 +153,12 @@ export class Connection {
     if (out !== null) this.socket.write(out);
     if (this.closing) {
       if (this.ring.size === 0 && !this.socket.writableEnded) {
+        // end() queues our FIN behind every reply still buffered: 'finish'
+        // fires only once they are all in the kernel, however slowly the
+        // client reads. Only then is a client that keeps its side open cut
+        // off (the drain deadline bounds the wait before that).
         this.socket.end();
-        // Bounded: a client that never closes its side is cut off.
-        setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+        this.socket.once("finish", () => setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref());
       }
       return;
     }
@@ -150,6 +186,8 @@ export class Connection {
       if (chunk.length === 0) return;
     }
     const status = this.framer.push(chunk, this.onLine);
+    if (this.framer.pendingBytes === 0) this.partialSince = 0;
+    else if (this.partialSince === 0) this.partialSince = this.clock.now;
     if (status !== FRAME_OK) {
       // Oversized line: answer ERROR after every earlier reply, then close,
       // so a client cannot make the server buffer without bound.
@@ -169,7 +207,7 @@ export class Connection {
         "reading paused: client is not reading its replies",
       );
     }
-    if (this.ring.readyCount > 0) this.dispatcher.replyReady(this);
+    if (this.ring.readyCount > 0) this.flush();
   }
 
   /**
@@ -184,6 +222,16 @@ export class Connection {
     // Owed replies keep their normal path (a durable store's replies wait for
     // their commit); the last flush ends the socket.
     if (this.ring.size === 0) this.flush();
+  }
+
+  /** Whether the sweep at `now` should close this connection, and why (-1: keep). */
+  expired(now: number, idleMs: number, lineMs: number): number {
+    if (this.closed || this.closing) return -1;
+    if (lineMs > 0 && this.partialSince !== 0 && now - this.partialSince > lineMs) return REJECT_LINE_TIMEOUT;
+    // Silent: no complete line for idleMs and nothing owed (a client waiting
+    // for its replies is not idle). Bytes that never finish a line do not count.
+    if (idleMs > 0 && now - this.lastLineAt > idleMs && this.ring.size === 0) return REJECT_IDLE_TIMEOUT;
+    return -1;
   }
 
   /** Abrupt close (idle timeout, drain timeout). */

@@ -1,15 +1,11 @@
 import type { MessagePort } from "node:worker_threads";
 import { REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
 import type { CommandDispatcher, Connection } from "./connection.ts";
+import { ReplyBatch } from "./reply-batch.ts";
 
 const INITIAL_BATCH_BYTES = 64 * 1024;
 /** Past this, a batch goes out before the turn ends: bounds one message. */
 const MAX_BATCH_BYTES = 1024 * 1024;
-
-interface InFlight {
-  conns: Connection[];
-  count: number;
-}
 
 /**
  * Worker mode: valid lines parsed in one event-loop turn, from every socket
@@ -22,11 +18,11 @@ export class ForwardingDispatcher implements CommandDispatcher {
   private readonly port: MessagePort;
   private batch: Buffer;
   private length = 0;
-  private conns: Connection[] = [];
-  private readonly inFlight: InFlight[] = [];
+  private pending = new ReplyBatch();
+  /** Sent batches, oldest first: the state owner answers them in order. */
+  private readonly inFlight: ReplyBatch[] = [];
   private readonly freeBuffers: Buffer[] = [];
-  private readonly freeConnLists: Connection[][] = [];
-  private readonly toFlush: Connection[] = [];
+  private readonly freeBatches: ReplyBatch[] = [];
   private sendScheduled = false;
 
   constructor(port: MessagePort) {
@@ -46,7 +42,7 @@ export class ForwardingDispatcher implements CommandDispatcher {
     buf.copy(this.batch, this.length, start, end);
     this.batch[needed - 1] = 10;
     this.length = needed;
-    this.conns.push(conn);
+    this.pending.addPending(conn);
     if (this.length >= MAX_BATCH_BYTES) this.send();
     else if (!this.sendScheduled) {
       this.sendScheduled = true;
@@ -55,21 +51,17 @@ export class ForwardingDispatcher implements CommandDispatcher {
     return REPLY_PENDING;
   }
 
-  replyReady(conn: Connection): void {
-    conn.flush();
-  }
-
   private readonly sendFromImmediate = (): void => {
     this.sendScheduled = false;
     this.send();
   };
 
   private send(): void {
-    if (this.conns.length === 0) return;
+    if (this.pending.size === 0) return;
     const view = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.length);
-    this.inFlight.push({ conns: this.conns, count: this.conns.length });
+    this.inFlight.push(this.pending);
     this.port.postMessage(view, [view.buffer as ArrayBuffer]);
-    this.conns = this.freeConnLists.pop() ?? [];
+    this.pending = this.freeBatches.pop() ?? new ReplyBatch();
     this.batch = this.takeBuffer(INITIAL_BATCH_BYTES);
     this.length = 0;
   }
@@ -77,23 +69,8 @@ export class ForwardingDispatcher implements CommandDispatcher {
   private onReply(codes: Uint8Array): void {
     const batch = this.inFlight.shift();
     if (batch === undefined) return;
-    const { conns, count } = batch;
-    const toFlush = this.toFlush;
-    for (let i = 0; i < count; i++) {
-      const conn = conns[i];
-      conn.resolve(codes[i]);
-      if (!conn.flushQueued) {
-        conn.flushQueued = true;
-        toFlush.push(conn);
-      }
-    }
-    for (let i = 0; i < toFlush.length; i++) {
-      toFlush[i].flushQueued = false;
-      toFlush[i].flush();
-    }
-    toFlush.length = 0;
-    conns.length = 0;
-    this.freeConnLists.push(conns);
+    batch.deliver(codes);
+    this.freeBatches.push(batch);
     if (codes.buffer.byteLength >= INITIAL_BATCH_BYTES && this.freeBuffers.length < 4) {
       this.freeBuffers.push(Buffer.from(codes.buffer as ArrayBuffer));
     }

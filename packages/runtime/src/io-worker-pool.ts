@@ -1,14 +1,18 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { retireSnapshot, type MetricsSnapshot, type SupervisorMetrics } from "@pkgindex/metrics";
+import { ControlClient } from "./control-channel.ts";
 import type { Logger } from "./logger.ts";
 import type { ServerConfig } from "./server-config.ts";
-import { nextMessage } from "./thread-events.ts";
-import type { ThreadRequests } from "./thread-requests.ts";
-import type { FromIoWorker, ThreadReply, ThreadStatsSnapshot, ToIoWorker, ToStateOwner } from "./thread-messages.ts";
+import { nextEvent } from "./thread-events.ts";
+import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { IO_WORKER_URL } from "./worker-urls.ts";
 
 /** Pause before starting a fresh thread when no spare is ready (no hot crash loop). */
 const RESPAWN_DELAY_MS = 100;
+/** Start-up steps (attach, listen) of a thread that has loaded its code. */
+const START_DEADLINE_MS = 10_000;
+/** Beyond the drain deadline, how long a worker may take to say it is done before it counts as stuck. */
+const STOP_SLACK_MS = 1000;
 
 /**
  * The I/O worker threads, plus one warm spare: a thread that has loaded its
@@ -19,78 +23,78 @@ const RESPAWN_DELAY_MS = 100;
  */
 export class IoWorkerPool {
   private readonly config: ServerConfig;
-  private readonly port: number;
-  private readonly stateOwner: Worker;
+  private readonly stateOwner: ControlClient;
   private readonly logger: Logger;
   private readonly onFatal: (message: string) => void;
   private readonly openCount = new SharedArrayBuffer(4);
-  private readonly active: Worker[] = [];
-  private spare: Promise<Worker> | null = null;
+  private readonly active: ControlClient[] = [];
+  private spare: Promise<ControlClient> | null = null;
   private stopping = false;
+  private port = 0;
   restarts = 0;
   private readonly supervisorMetrics: SupervisorMetrics;
   /** Latest metrics of each active worker, by index, so a dead one's counters live on. */
   private readonly lastMetrics: MetricsSnapshot[] = [];
   /** Counters of replaced workers (retireSnapshot): totals must not drop. */
   private retired: MetricsSnapshot | undefined;
+  /** Every thread started, listening or spare, until it exits. */
+  private readonly threads = new Set<Worker>();
 
   constructor(
     config: ServerConfig,
-    port: number,
-    stateOwner: Worker,
+    stateOwner: ControlClient,
     logger: Logger,
     supervisorMetrics: SupervisorMetrics,
     onFatal: (message: string) => void,
   ) {
     this.supervisorMetrics = supervisorMetrics;
     this.config = config;
-    this.port = port;
     this.stateOwner = stateOwner;
     this.logger = logger;
     this.onFatal = onFatal;
   }
 
-  /** Starts `count` listening workers and the spare, all in parallel. */
-  async start(count: number): Promise<void> {
+  /**
+   * Starts `count` listening workers and the spare. The first binds `port`
+   * (0: any free port) and the others join the port it got. Returns it.
+   */
+  async start(count: number, port: number): Promise<number> {
     const loaded = await Promise.all(Array.from({ length: count + 1 }, () => this.spawnIdle()));
     this.spare = Promise.resolve(loaded.pop()!);
-    await Promise.all(loaded.map((worker, i) => this.activate(worker, i + 1)));
+    this.port = port;
+    this.port = await this.activate(loaded[0], 1);
+    await Promise.all(loaded.slice(1).map((worker, i) => this.activate(worker, i + 2)));
+    return this.port;
   }
 
-  /** Every thread started so far (to stop them all on failure). */
-  all(): Worker[] {
-    return [...this.active];
+  /** Ends every thread at once (a failed start). */
+  async terminateAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.threads].map((w) => w.terminate()));
   }
 
   /** Test hook: crash worker 1. */
   crashFirst(): void {
-    this.active[0]?.postMessage({ type: "crash" } satisfies ToIoWorker);
+    this.active[0]?.request("crash", null, START_DEADLINE_MS).catch(() => undefined);
   }
 
-  async stats(): Promise<ThreadStatsSnapshot[]> {
-    return Promise.all(
-      this.active.map(async (w) => {
-        const reply = nextMessage<FromIoWorker>(w, (m) => m.type === "stats");
-        w.postMessage({ type: "stats" } satisfies ToIoWorker);
-        const m = await reply;
-        return m.type === "stats" ? m.stats : Promise.reject(new Error("unexpected reply"));
-      }),
-    );
+  stats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
+    return Promise.all(this.active.map((w) => w.request<ThreadStatsSnapshot>("stats", null, timeoutMs)));
   }
 
   /** Every active worker answers a ping in time. */
-  async ping(requests: ThreadRequests, timeoutMs: number): Promise<void> {
-    await Promise.all(this.active.map((w) => requests.ask(w, "ping", "pong", timeoutMs)));
+  async ping(timeoutMs: number): Promise<void> {
+    await Promise.all(this.active.map((w) => w.request("ping", null, timeoutMs)));
   }
 
   /** Each active worker's metrics, plus the retired workers' counters. */
-  async metrics(requests: ThreadRequests, timeoutMs: number): Promise<MetricsSnapshot[]> {
+  async metrics(timeoutMs: number): Promise<MetricsSnapshot[]> {
     const snapshots = await Promise.all(
       this.active.map(async (w, i) => {
         try {
-          const reply = await requests.ask<Extract<ThreadReply, { type: "metrics" }>>(w, "metrics", "metrics", timeoutMs);
-          this.lastMetrics[i] = reply.snapshot;
-          return reply.snapshot;
+          const snapshot = await w.request<MetricsSnapshot>("metrics", null, timeoutMs);
+          this.lastMetrics[i] = snapshot;
+          return snapshot;
         } catch {
           // A busy or dying worker: its last known counters stand in.
           return this.lastMetrics[i] ?? [];
@@ -100,46 +104,58 @@ export class IoWorkerPool {
     return this.retired === undefined ? snapshots : [...snapshots, this.retired];
   }
 
-  /** drain: answer what was received, close connections; close: drop them. */
-  async stop(how: "drain" | "close"): Promise<void> {
+  /**
+   * drain: answer what was received, close connections, cutting off what
+   * is left at the deadline; close: drop them now. Returns how many
+   * connections were cut off owing replies (a worker that does not answer
+   * in time counts as one, and is terminated).
+   */
+  async stop(how: "drain" | "close", deadlineMs: number): Promise<{ cutOff: number; threads: ThreadStatsSnapshot[] }> {
     this.stopping = true;
-    await Promise.all(
-      this.active.map(async (w) => {
-        const done = nextMessage<FromIoWorker>(w, (m) => m.type === "drained").catch(() => undefined);
-        w.postMessage({ type: how } satisfies ToIoWorker);
-        await done;
-      }),
+    const cut = await Promise.all(
+      this.active.map((w) =>
+        w.request<number>(how, { deadlineMs }, deadlineMs + STOP_SLACK_MS).catch((err: Error) => {
+          this.logger.error({ err: err.message }, "I/O worker did not finish its drain");
+          return 1;
+        }),
+      ),
     );
-    const spare = await this.spare?.catch(() => null);
-    await Promise.all([...this.active, ...(spare ? [spare] : [])].map((w) => w.terminate()));
+    const threads = await this.stats(STOP_SLACK_MS).catch(() => []);
+    await Promise.all([...this.threads].map((w) => w.terminate()));
+    return { cutOff: cut.reduce((a, b) => a + b, 0), threads };
   }
 
-  private spawnIdle(): Promise<Worker> {
+  private async spawnIdle(): Promise<ControlClient> {
     const channel = new MessageChannel();
-    this.stateOwner.postMessage({ type: "attach", port: channel.port1 } satisfies ToStateOwner, [channel.port1]);
     const worker = new Worker(IO_WORKER_URL, {
-      workerData: { config: this.config, port: this.port, statePort: channel.port2, openCount: this.openCount },
+      workerData: { config: this.config, statePort: channel.port2, openCount: this.openCount },
       transferList: [channel.port2],
       // The OS thread name: benchmarks find per-thread CPU in /proc by it.
       name: "io-worker",
     });
-    return nextMessage<FromIoWorker>(worker, (m) => m.type === "loaded").then(() => worker);
+    this.threads.add(worker);
+    worker.once("exit", () => this.threads.delete(worker));
+    const client = new ControlClient(worker);
+    const loaded = nextEvent(worker, "loaded");
+    await this.stateOwner.request("attach", { port: channel.port1 }, START_DEADLINE_MS, [channel.port1]);
+    await loaded;
+    return client;
   }
 
-  private async activate(worker: Worker, index: number): Promise<void> {
-    const listening = nextMessage<FromIoWorker>(worker, (m) => m.type === "listening");
-    worker.postMessage({ type: "listen", index } satisfies ToIoWorker);
-    await listening;
-    this.active[index - 1] = worker;
+  private async activate(client: ControlClient, index: number): Promise<number> {
+    const worker = client.worker;
     let crash = "";
     worker.on("error", (err) => {
       crash = err.message;
     });
+    const bound = await client.request<number>("listen", { index, port: this.port }, START_DEADLINE_MS);
+    this.active[index - 1] = client;
     worker.once("exit", (code) => {
       if (this.stopping) return;
       this.logger.error({ worker: index, code, err: crash || undefined }, "I/O worker exited; replacing it");
       this.replace(index);
     });
+    return bound;
   }
 
   private replace(index: number): void {
@@ -160,7 +176,7 @@ export class IoWorkerPool {
       );
   }
 
-  private delayedSpawn(): Promise<Worker> {
+  private delayedSpawn(): Promise<ControlClient> {
     return new Promise<void>((resolve) => setTimeout(resolve, RESPAWN_DELAY_MS)).then(() => this.spawnIdle());
   }
 }

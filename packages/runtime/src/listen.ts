@@ -1,10 +1,13 @@
 import net from "node:net";
 import { PkgIndexError } from "@pkgindex/errors";
 
+export function portInUse(host: string, port: number): PkgIndexError {
+  return new PkgIndexError("PKGI_PORT_IN_USE", { address: `${host}:${port}` });
+}
+
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): PkgIndexError {
-  const address = `${host}:${port}`;
-  if (err.code === "EADDRINUSE") return new PkgIndexError("PKGI_PORT_IN_USE", { address });
-  return new PkgIndexError("PKGI_LISTEN_FAILED", { address, reason: err.code ?? err.message });
+  if (err.code === "EADDRINUSE") return portInUse(host, port);
+  return new PkgIndexError("PKGI_LISTEN_FAILED", { address: `${host}:${port}`, reason: err.code ?? err.message });
 }
 
 /** Listens, turning failures into one-line PkgIndexErrors. */
@@ -17,17 +20,4 @@ export function listen(server: net.Server, host: string, port: number, reusePort
       resolve((server.address() as net.AddressInfo).port);
     });
   });
-}
-
-/**
- * Binds host:port WITHOUT SO_REUSEPORT and releases it. The I/O workers bind
- * with SO_REUSEPORT, which would quietly share a port another reuse-port
- * process holds; this probe fails instead, and resolves port 0 to a real
- * port every worker then shares.
- */
-export async function probePort(host: string, port: number): Promise<number> {
-  const server = net.createServer();
-  const bound = await listen(server, host, port, false);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return bound;
 }

@@ -1,58 +1,41 @@
 import type { LineShape } from "@pkgindex/protocol";
+import { REPLY_PENDING } from "@pkgindex/protocol";
 import type { CommandDispatcher, Connection } from "./connection.ts";
-import type { IndexState } from "./index-state.ts";
+import type { IndexEngine } from "./index-engine.ts";
+import { ReplyBatch } from "./reply-batch.ts";
 
 /**
  * Single-thread mode (--workers 0): commands are applied where they are
- * parsed, with no hop. With a durable store, replies wait for the group
- * commit that ends the event-loop turn; with memory they go out at once.
+ * parsed, with no hop. A reply that must wait for a commit (the engine says
+ * so) is held in this turn's ReplyBatch and released, in order, when the
+ * commit covering it resolves; otherwise it is answered at once.
  */
 export class LocalDispatcher implements CommandDispatcher {
-  private readonly state: IndexState;
-  private readonly waiting: Connection[] = [];
-  private commitScheduled = false;
-  private readonly durable: boolean;
-  private readonly onCommitFailed: (err: unknown) => void;
+  private readonly engine: IndexEngine;
+  private current: ReplyBatch | null = null;
+  private readonly free: ReplyBatch[] = [];
 
-  constructor(state: IndexState, onCommitFailed: (err: unknown) => void) {
-    this.state = state;
-    this.durable = state.store.kind !== "memory";
-    this.onCommitFailed = onCommitFailed;
+  constructor(engine: IndexEngine) {
+    this.engine = engine;
   }
 
-  dispatch(_conn: Connection, buf: Buffer, _start: number, _end: number, shape: LineShape): number {
-    return this.state.apply(buf, shape);
+  dispatch(conn: Connection, buf: Buffer, _start: number, _end: number, shape: LineShape): number {
+    const code = this.engine.apply(buf, shape);
+    if (!this.engine.mustHold) return code;
+    let batch = this.current;
+    if (batch === null) {
+      batch = this.free.pop() ?? new ReplyBatch();
+      this.current = batch;
+      const held = batch;
+      this.engine.hold(() => this.release(held));
+    }
+    batch.add(conn, code);
+    return REPLY_PENDING;
   }
 
-  replyReady(conn: Connection): void {
-    if (!this.durable) {
-      conn.flush();
-      return;
-    }
-    if (!conn.flushQueued) {
-      conn.flushQueued = true;
-      this.waiting.push(conn);
-    }
-    if (!this.commitScheduled) {
-      this.commitScheduled = true;
-      setImmediate(this.commitAndFlush);
-    }
+  private release(batch: ReplyBatch): void {
+    if (this.current === batch) this.current = null;
+    batch.deliver();
+    this.free.push(batch);
   }
-
-  private readonly commitAndFlush = (): void => {
-    this.commitScheduled = false;
-    try {
-      this.state.commit();
-    } catch (err) {
-      // Never acknowledge what is not stored: nothing of this batch is sent.
-      this.onCommitFailed(err);
-      return;
-    }
-    const waiting = this.waiting;
-    for (let i = 0; i < waiting.length; i++) {
-      waiting[i].flushQueued = false;
-      waiting[i].flush();
-    }
-    waiting.length = 0;
-  };
 }

@@ -25,6 +25,11 @@ export class ReplyRing {
     return this.tail - this.head;
   }
 
+  /** Slots waiting for a code from elsewhere (the state owner, a commit). */
+  get pendingCount(): number {
+    return this.tail - this.head - this.ready;
+  }
+
   get readyCount(): number {
     return this.ready;
   }

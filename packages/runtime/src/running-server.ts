@@ -1,11 +1,21 @@
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
+/** How a drain ended. */
+export interface DrainOutcome {
+  /** Connections cut off at the deadline while still owed replies (0: a clean drain). */
+  cutOff: number;
+  /** Set when the state owner could not commit what was applied (nothing unacknowledged is lost). */
+  storeError?: string;
+  /** Every thread's counters once everything received was applied (for the final log line). */
+  threads: ThreadStatsSnapshot[];
+}
+
 /** A started server, whatever its thread layout. */
 export interface RunningServer {
   /** The bound port (resolved when --port 0). */
   readonly port: number;
   /** Counters of every thread (gathered by message in worker mode). */
-  threadStats(): Promise<ThreadStatsSnapshot[]>;
+  threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
   /** Prometheus text over all threads. */
@@ -13,9 +23,16 @@ export interface RunningServer {
   /**
    * Graceful: stops accepting and reading, delivers every reply owed for
    * what was already received, closes each connection after its last reply,
-   * then the state owner commits and closes the store.
+   * then commits and closes the store. Whatever is not delivered within
+   * `deadlineMs` is cut off and counted in the outcome.
    */
-  drain(): Promise<void>;
+  drain(deadlineMs: number): Promise<DrainOutcome>;
   /** Immediate: drops connections, commits what was applied, closes the store. */
   close(): Promise<void>;
+  /**
+   * Called once when the server can no longer serve correctly (a failed
+   * commit, the state owner died, an I/O worker could not be replaced):
+   * the application decides what to do (pkgindex serve exits 1).
+   */
+  onFatal(listener: (message: string, code: string) => void): void;
 }

@@ -26,8 +26,10 @@ export interface ServerConfig {
   maxWriteBuffer: number;
   /** Open client connections allowed in all; beyond it new ones are closed at once (0: no limit). */
   maxConnections: number;
-  /** Close a connection silent for this long (0: never). */
+  /** Close a connection that sent no complete line and is owed nothing for this long (0: never). */
   idleTimeoutMs: number;
+  /** Close a connection whose request line, once begun, is not finished within this (0: never). */
+  lineTimeoutMs: number;
   /** On SIGTERM, readiness turns 503 at once; listeners close after this delay. */
   drainDelayMs: number;
   /** Bound on the whole drain; past it the process exits 1. */

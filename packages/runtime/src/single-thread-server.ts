@@ -1,61 +1,62 @@
-import { DependencyGraph } from "@pkgindex/graph";
 import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
-import { openStore } from "@pkgindex/store";
 import { ConnectionServer } from "./connection-server.ts";
-import { IndexState } from "./index-state.ts";
+import { FatalSignal } from "./fatal-signal.ts";
+import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
-import type { RunningServer } from "./running-server.ts";
+import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
 export async function startSingleThread(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const store = openStore({ kind: config.store, dataDir: config.dataDir, sync: config.sync });
-  const state = new IndexState(new DependencyGraph({ allowCycles: config.allowCycles }), store);
-  let loaded;
-  try {
-    loaded = state.load();
-  } catch (err) {
-    store.close();
-    throw err;
-  }
+  const { engine, loaded } = IndexEngine.open(config);
   logger.info({ ...loaded, store: config.store }, "index loaded");
-  const dispatcher = new LocalDispatcher(state, (err) => {
-    logger.fatal({ code: "PKGI_DB_COMMIT_FAILED" }, `commit failed, batch not acknowledged: ${(err as Error).message}`);
-    process.exit(1);
+  const fatal = new FatalSignal();
+  const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1));
+  engine.onFailure((err) => {
+    // Nothing of the failed batch is acknowledged; no one is served again.
+    server.cutOff();
+    fatal.fire(commitFailure(err), "PKGI_DB_COMMIT_FAILED");
   });
-  const server = new ConnectionServer(config, dispatcher, state.stats, logger, new Int32Array(1));
   let port: number;
   try {
     port = await server.listen(config.port, false);
   } catch (err) {
-    store.close();
+    await engine.stop().catch(() => undefined);
     throw err;
   }
   const metrics = createThreadMetrics({
     role: "single",
-    stats: state.stats,
-    indexSize: () => ({ packages: state.graph.size, edges: state.graph.edgeCount }),
+    stats: engine.stats,
+    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
   });
   const supervisorMetrics = createSupervisorMetrics();
-  const finish = () => {
-    state.commit();
-    store.close();
+  const stopEngine = async (): Promise<string | undefined> => {
+    try {
+      await engine.stop();
+      return undefined;
+    } catch (err) {
+      return commitFailure(err);
+    }
   };
   return {
     port,
-    threadStats: async () => [snapshotStats("single", 0, state.stats, state.graph)],
+    threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
     metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
-    async drain() {
-      await server.drain();
-      finish();
+    async drain(deadlineMs: number): Promise<DrainOutcome> {
+      const cutOff = await server.drain(deadlineMs);
+      const storeError = await stopEngine();
+      const threads = [snapshotStats("single", 0, engine.stats, engine.graph)];
+      return storeError === undefined ? { cutOff, threads } : { cutOff, storeError, threads };
     },
     async close() {
-      server.destroyAll();
-      finish();
+      server.cutOff();
+      await stopEngine();
     },
+    onFatal: (listener) => fatal.on(listener),
   };
 }

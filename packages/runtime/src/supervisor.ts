@@ -1,113 +1,123 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
-import { aggregateMetrics, createSupervisorMetrics } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
+import { ControlClient, type ThreadEvent } from "./control-channel.ts";
+import { FatalSignal } from "./fatal-signal.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
-import { probePort } from "./listen.ts";
+import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
-import type { RunningServer } from "./running-server.ts";
+import { foreignListener } from "./port-ownership.ts";
+import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
-import { nextMessage } from "./thread-events.ts";
-import { ThreadRequests } from "./thread-requests.ts";
-import type { FromStateOwner, ThreadReply, ThreadStatsSnapshot, ToStateOwner } from "./thread-messages.ts";
+import { nextEvent } from "./thread-events.ts";
+import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
 
-async function stateOwnerStats(stateOwner: Worker): Promise<ThreadStatsSnapshot> {
-  const reply = nextMessage<FromStateOwner>(stateOwner, (m) => m.type === "stats");
-  stateOwner.postMessage({ type: "stats" } satisfies ToStateOwner);
-  const m = await reply;
-  if (m.type !== "stats") throw new Error("unexpected reply");
-  return m.stats;
-}
+/** How long the state owner may take to commit and close at stop. */
+const STOP_DEADLINE_MS = 30_000;
 
 /**
  * Worker mode: one state-owner thread and N I/O worker threads, started and
  * watched from the main thread. A crashed I/O worker is replaced (its
- * clients reconnect, everyone else goes on); a crashed state owner ends the
- * process, since nothing else may touch the index.
+ * clients reconnect, everyone else goes on); a crashed state owner is fatal,
+ * since nothing else may touch the index: the application is told (onFatal)
+ * and decides the exit.
  */
 export async function startSupervised(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const port = await probePort(config.host, config.port);
+  // Refused before anything binds, so a running server's clients never meet
+  // a listener of ours (SO_REUSEPORT would let us join its port).
+  if (config.port !== 0 && foreignListener(config.port)) throw portInUse(config.host, config.port);
   let stopping = false;
+  const fatal = new FatalSignal();
 
-  const stateOwner = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
-  const ready = await nextMessage<FromStateOwner>(stateOwner, (m) => m.type === "ready" || m.type === "failed").catch(
-    (err: Error): FromStateOwner => ({ type: "failed", code: "PKGI_STATE_OWNER_CRASHED", details: { reason: err.message } }),
+  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
+  const stateOwner = new ControlClient(worker);
+  const ready = await nextEvent(worker, "ready", "failed").catch(
+    (err: Error): ThreadEvent => ({ kind: "event", type: "failed", code: "PKGI_STATE_OWNER_CRASHED", details: { reason: err.message } }),
   );
   if (ready.type === "failed") {
-    await stateOwner.terminate();
-    throw new PkgIndexError(ready.code as ErrorCode, ready.details);
+    await worker.terminate();
+    throw new PkgIndexError(ready.code as ErrorCode, ready.details as Record<string, string | number>);
   }
-  if (ready.type === "ready") {
-    logger.info({ packages: ready.packages, edges: ready.edges, millis: ready.millis, store: config.store }, "index loaded");
-  }
+  logger.info({ packages: ready.packages, edges: ready.edges, millis: ready.millis, store: config.store }, "index loaded");
   // One fatal line, with the reason: the 'error' event (an uncaught throw)
   // comes before 'exit', so remember it and report at exit.
   let stateOwnerError = "";
-  stateOwner.on("error", (err) => {
+  worker.on("error", (err) => {
     stateOwnerError = err.message;
   });
-  stateOwner.on("message", (m: FromStateOwner) => {
-    if (m.type === "fatal") stateOwnerError = m.reason;
+  worker.on("message", (m: ThreadEvent) => {
+    if (m?.kind === "event" && m.type === "fatal") fatal.fire(String(m.reason), "PKGI_DB_COMMIT_FAILED");
   });
-  stateOwner.on("exit", (code) => {
+  worker.on("exit", (code) => {
     if (stopping) return;
     const reason = stateOwnerError === "" ? `exit code ${code}` : `${stateOwnerError} (exit code ${code})`;
-    logger.fatal({ code: "PKGI_STATE_OWNER_CRASHED" }, new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message);
-    process.exit(1);
+    fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
   const supervisorMetrics = createSupervisorMetrics();
-  const requests = new ThreadRequests();
-  const pool = new IoWorkerPool(config, port, stateOwner, logger, supervisorMetrics, (message) => {
-    logger.fatal(message);
-    process.exit(1);
-  });
+  const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
+  let port: number;
   try {
-    await pool.start(config.workers);
+    port = await pool.start(config.workers, config.port);
   } catch (err) {
     stopping = true;
-    await Promise.all([stateOwner.terminate(), ...pool.all().map((w) => w.terminate())]);
+    await Promise.all([worker.terminate(), pool.terminateAll()]);
+    if (err instanceof PkgIndexError) throw err;
     throw new PkgIndexError("PKGI_WORKER_START_FAILED", { reason: (err as Error).message });
+  }
+  // Two servers started at once could both pass the first check: now that
+  // ours listen, every listener on the port must be this process's.
+  if (foreignListener(port)) {
+    stopping = true;
+    await Promise.all([worker.terminate(), pool.terminateAll()]);
+    throw portInUse(config.host, port);
   }
 
   if (config.testHooks) {
     // Test-only triggers for supervision tests (never on without --test-hooks).
     process.on("SIGUSR2", () => pool.crashFirst());
-    process.on("SIGHUP", () => stateOwner.postMessage({ type: "crash" } satisfies ToStateOwner));
+    process.on("SIGHUP", () => stateOwner.request("crash", null, 1000).catch(() => undefined));
   }
 
   // Every I/O worker first answers what it received and closes its
   // connections; only then does the state owner commit and close the store.
-  const stopAll = async (how: "drain" | "close"): Promise<void> => {
+  const stopAll = async (how: "drain" | "close", deadlineMs: number): Promise<DrainOutcome> => {
     stopping = true;
-    await pool.stop(how);
-    const stopped = nextMessage<FromStateOwner>(stateOwner, (m) => m.type === "stopped").catch(() => undefined);
-    stateOwner.postMessage({ type: "stop" } satisfies ToStateOwner);
-    await stopped;
-    await stateOwner.terminate();
+    const { cutOff, threads } = await pool.stop(how, deadlineMs);
+    const owner = await stateOwner.request<ThreadStatsSnapshot>("stats", null, STOP_DEADLINE_MS).then(
+      (s) => [s],
+      () => [],
+    );
+    const stopped = await stateOwner
+      .request<{ storeError?: string }>("stop", null, STOP_DEADLINE_MS)
+      .catch((err: Error) => ({ storeError: `the state owner did not stop: ${err.message}` }));
+    await worker.terminate();
+    const all = [...owner, ...threads];
+    return stopped.storeError === undefined ? { cutOff, threads: all } : { cutOff, storeError: stopped.storeError, threads: all };
   };
 
   return {
     port,
-    async threadStats(): Promise<ThreadStatsSnapshot[]> {
-      return Promise.all([stateOwnerStats(stateOwner), ...(await pool.stats())]);
+    async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
+      return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
     async live(timeoutMs: number): Promise<boolean> {
-      await Promise.all([requests.ask(stateOwner, "ping", "pong", timeoutMs), pool.ping(requests, timeoutMs)]);
+      await Promise.all([stateOwner.request("ping", null, timeoutMs), pool.ping(timeoutMs)]);
       return true;
     },
     async metrics(timeoutMs: number): Promise<string> {
       const [owner, workers, own] = await Promise.all([
-        requests.ask<Extract<ThreadReply, { type: "metrics" }>>(stateOwner, "metrics", "metrics", timeoutMs).then(
-          (r) => r.snapshot,
-          () => [],
-        ),
-        pool.metrics(requests, timeoutMs),
+        stateOwner.request<MetricsSnapshot>("metrics", null, timeoutMs).catch(() => []),
+        pool.metrics(timeoutMs),
         supervisorMetrics.snapshot(),
       ]);
       return aggregateMetrics([owner, ...workers, own]);
     },
-    drain: () => stopAll("drain"),
-    close: () => stopAll("close"),
+    drain: (deadlineMs: number) => stopAll("drain", deadlineMs),
+    close: async () => {
+      await stopAll("close", 0);
+    },
+    onFatal: (listener) => fatal.on(listener),
   };
 }

@@ -1,13 +1,15 @@
 import type { Worker } from "node:worker_threads";
+import type { ThreadEvent } from "./control-channel.ts";
 
 /**
- * Resolves with the first message from `worker` that matches; rejects if the
- * thread errors or exits first.
+ * Resolves with the first event from `worker` whose type is one of `types`;
+ * rejects if the thread errors or exits first (start-up only: control
+ * requests have ids and deadlines, see ControlClient).
  */
-export function nextMessage<T>(worker: Worker, predicate: (m: T) => boolean): Promise<T> {
+export function nextEvent(worker: Worker, ...types: string[]): Promise<ThreadEvent> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: T) => {
-      if (!predicate(m)) return;
+    const onMessage = (m: ThreadEvent) => {
+      if (m?.kind !== "event" || !types.includes(m.type)) return;
       cleanup();
       resolve(m);
     };

@@ -1,13 +1,12 @@
-import type { MetricsSnapshot } from "@pkgindex/metrics";
 import type { MessagePort } from "node:worker_threads";
 import type { ServerConfig } from "./server-config.ts";
 
-// Control messages between the supervisor and its threads. The data path
-// (batches and reply codes) never uses these: it sends bare Uint8Arrays.
+// What the supervisor hands each thread at start. Control requests and
+// events travel over the control channel (control-channel.ts); the data path
+// (batches and reply codes) sends bare Uint8Arrays on its own ports.
 
 export interface IoWorkerData {
   config: ServerConfig;
-  port: number;
   statePort: MessagePort;
   /** Int32Array[1] over it: open connections of the whole process. */
   openCount: SharedArrayBuffer;
@@ -16,32 +15,6 @@ export interface IoWorkerData {
 export interface StateOwnerData {
   config: ServerConfig;
 }
-
-/** Asked of every thread by the supervisor (admin HTTP), matched by id. */
-export type ThreadRequest = { type: "ping"; id: number } | { type: "metrics"; id: number };
-export type ThreadReply = { type: "pong"; id: number } | { type: "metrics"; id: number; snapshot: MetricsSnapshot };
-
-export type ToIoWorker = ThreadRequest | { type: "listen"; index: number } | { type: "drain" } | { type: "close" } | { type: "crash" } | { type: "stats" };
-export type FromIoWorker =
-  | ThreadReply
-  | { type: "loaded" }
-  | { type: "listening" }
-  | { type: "drained" }
-  | { type: "stats"; stats: ThreadStatsSnapshot };
-
-export type ToStateOwner =
-  | ThreadRequest
-  | { type: "attach"; port: MessagePort }
-  | { type: "stop" }
-  | { type: "crash" }
-  | { type: "stats" };
-export type FromStateOwner =
-  | ThreadReply
-  | { type: "ready"; packages: number; edges: number; millis: number }
-  | { type: "failed"; code: string; details: Record<string, string | number> }
-  | { type: "stopped" }
-  | { type: "fatal"; reason: string }
-  | { type: "stats"; stats: ThreadStatsSnapshot };
 
 /** Counters copied across threads on request (admin and tests, never per command). */
 export interface ThreadStatsSnapshot {

@@ -1,0 +1,138 @@
+/**
+ * Group commit with asynchronous commits: replies wait for the commit that
+ * covers the changes they may have seen, and are released in the order they
+ * were held.
+ *
+ * - `changed()` marks that a mutation was applied since the last commit began.
+ * - `hold(release)` queues `release` to run once every change marked so far
+ *   is durable. Callers that need no wait (nothing dirty, nothing in flight)
+ *   check `busy` first and answer at once instead.
+ * - At most one commit is in flight. Changes applied while it runs belong to
+ *   the next one, which starts when it resolves: a commit never covers a
+ *   change applied after it began, so a release never runs early.
+ * - A failed commit releases nothing it covered, nor anything held after it:
+ *   the pipeline stops for good and reports the error once.
+ */
+export interface CommitHooks {
+  /** Makes everything changed so far durable; sync stores return void (or throw). */
+  commit(): void | Promise<void>;
+  /** Runs after a commit resolves and before its releases (publish the read view). */
+  committed(): void;
+  /** The first failure; nothing is released after it. */
+  failed(err: unknown): void;
+}
+
+export class CommitPipeline {
+  private readonly hooks: CommitHooks;
+  private dirty = false;
+  private inFlight = false;
+  private scheduled = false;
+  private failure: unknown = undefined;
+  private hasFailed = false;
+  /** Releases held since the in-flight commit (if any) began. */
+  private waiting: (() => void)[] = [];
+  /** Releases the in-flight commit covers. */
+  private covered: (() => void)[] = [];
+  /** Settles when nothing is in flight or held (for stop()). */
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(hooks: CommitHooks) {
+    this.hooks = hooks;
+  }
+
+  /** True while a reply would have to wait: something uncommitted or a commit in flight. */
+  get busy(): boolean {
+    return this.dirty || this.inFlight || this.waiting.length > 0;
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  get failedAlready(): boolean {
+    return this.hasFailed;
+  }
+
+  changed(): void {
+    this.dirty = true;
+  }
+
+  hold(release: () => void): void {
+    if (this.hasFailed) return;
+    this.waiting.push(release);
+    this.schedule();
+  }
+
+  /**
+   * Resolves once everything changed or held so far has been committed and
+   * released; rejects with the commit error if that fails.
+   */
+  settle(): Promise<void> {
+    if (this.hasFailed) return Promise.reject(this.failure);
+    if (!this.busy) return Promise.resolve();
+    if (!this.inFlight) this.schedule();
+    return new Promise((resolve, reject) => {
+      this.idleWaiters.push(() => (this.hasFailed ? reject(this.failure) : resolve()));
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    // The end of this event-loop turn: every batch that arrived in it shares
+    // the commit (group commit).
+    setImmediate(this.start);
+  }
+
+  private readonly start = (): void => {
+    this.scheduled = false;
+    if (this.inFlight || this.hasFailed) return;
+    this.covered = this.waiting;
+    this.waiting = [];
+    const mustWrite = this.dirty;
+    this.dirty = false;
+    this.inFlight = true;
+    if (!mustWrite) {
+      this.finish();
+      return;
+    }
+    let pending: void | Promise<void>;
+    try {
+      pending = this.hooks.commit();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (pending === undefined) this.finish();
+    else pending.then(this.finish, (err: unknown) => this.fail(err));
+  };
+
+  private readonly finish = (): void => {
+    this.inFlight = false;
+    this.hooks.committed();
+    const covered = this.covered;
+    this.covered = [];
+    for (let i = 0; i < covered.length; i++) covered[i]();
+    if (this.dirty || this.waiting.length > 0) {
+      // What arrived while the commit ran goes out in the next one now.
+      this.start();
+      return;
+    }
+    this.wakeIdle();
+  };
+
+  private fail(err: unknown): void {
+    this.hasFailed = true;
+    this.failure = err;
+    this.covered = [];
+    this.waiting = [];
+    this.hooks.failed(err);
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

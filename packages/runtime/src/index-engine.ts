@@ -1,0 +1,238 @@
+import { PkgIndexError } from "@pkgindex/errors";
+import { DependencyGraph, indexChanged, INDEX_CYCLE, INDEX_MISSING_DEPENDENCY, REMOVE_HAS_DEPENDENTS, REMOVE_REMOVED } from "@pkgindex/graph";
+import { CommandStats } from "@pkgindex/metrics";
+import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
+import { openStore, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
+import { CommitPipeline } from "./commit-pipeline.ts";
+
+const NEWLINE = 10;
+
+export interface EngineOptions {
+  store: StoreKind;
+  dataDir: string;
+  sync: SyncMode;
+  allowCycles: boolean;
+}
+
+export interface LoadedIndex {
+  packages: number;
+  edges: number;
+  millis: number;
+}
+
+/** Told of each change once it is committed, in apply order (the read view). */
+export interface ChangeListener {
+  /** Package `id` is now indexed (`indexed`) or not. */
+  published(id: number, indexed: boolean): void;
+}
+
+type FailureListener = (err: unknown) => void;
+
+/**
+ * The index's whole life, the same in both layouts: open the store, load it,
+ * apply commands in arrival order (the server's linearization), group
+ * commit, publish committed changes to readers, release replies, stop. In
+ * worker mode it runs on the state-owner thread; with --workers 0 on the
+ * only thread. It never exits the process: a failed commit or a corrupt
+ * store is reported (a thrown PkgIndexError at open, `onFailure` later) and
+ * the application decides what to do.
+ *
+ * Commands are applied from the request bytes; names are decoded only to
+ * hand a change to the store.
+ */
+export class IndexEngine {
+  readonly graph: DependencyGraph;
+  readonly store: Store;
+  readonly stats = new CommandStats();
+  /** Replies wait for a commit (any store but memory). */
+  readonly durable: boolean;
+  private readonly pipeline: CommitPipeline;
+  private readonly depsScratch: string[] = [];
+  private readonly shape = createLineShape();
+  private readonly failureListeners: FailureListener[] = [];
+  private changeListener: ChangeListener | null = null;
+  /** Changes applied and not yet published: id, then 1 (indexed) or 0. */
+  private changes = new Int32Array(256);
+  private changeCount = 0;
+  /** changes[0, publishable) are covered by the commit in flight (or done). */
+  private publishable = 0;
+  private stopped = false;
+
+  constructor(graph: DependencyGraph, store: Store) {
+    this.graph = graph;
+    this.store = store;
+    this.durable = store.kind !== "memory";
+    this.pipeline = new CommitPipeline({
+      commit: () => {
+        this.publishable = this.changeCount;
+        this.stats.commits++;
+        return this.store.commit();
+      },
+      committed: () => this.publish(this.publishable),
+      failed: (err) => {
+        for (const listener of this.failureListeners) listener(err);
+      },
+    });
+  }
+
+  /**
+   * Opens the store and loads it. Throws a PkgIndexError (store unusable,
+   * integrity) with the store closed again.
+   */
+  static open(options: EngineOptions): { engine: IndexEngine; loaded: LoadedIndex } {
+    const store = openStore({ kind: options.store, dataDir: options.dataDir, sync: options.sync });
+    const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles }), store);
+    try {
+      return { engine, loaded: engine.load() };
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Loads the durable copy into the graph and checks every graph invariant
+   * on the result: a store that disagrees with itself is refused.
+   */
+  load(): LoadedIndex {
+    const stats = this.store.load((name, deps) => this.graph.restore(name, deps));
+    const problem = this.graph.checkIntegrity();
+    if (problem !== null) throw new PkgIndexError("PKGI_INTEGRITY", { reason: problem });
+    return { packages: stats.packages, edges: stats.edges, millis: stats.millis };
+  }
+
+  /** Called with the commit error when a commit fails (then nothing more is acknowledged). */
+  onFailure(listener: FailureListener): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Receives every change once it may be seen (after its commit). */
+  setChangeListener(listener: ChangeListener): void {
+    this.changeListener = listener;
+  }
+
+  /** The commit error, once one failed. */
+  get failure(): unknown {
+    return this.pipeline.error;
+  }
+
+  /** Whether a reply computed now must wait for a commit (see hold). */
+  get mustHold(): boolean {
+    return this.pipeline.busy;
+  }
+
+  /**
+   * Runs `release` once everything applied so far is committed and
+   * published, after every release held before it. Never runs after a
+   * failed commit.
+   */
+  hold(release: () => void): void {
+    this.pipeline.hold(release);
+  }
+
+  /** Applies one validated line whose fields are in `shape`; returns its reply code. */
+  apply(buf: Uint8Array, shape: LineShape): number {
+    const graph = this.graph;
+    const results = this.stats.results;
+    const command = shape.command;
+    if (command === CMD_INDEX) {
+      const result = graph.indexBytes(buf, shape.nameStart, shape.nameEnd, shape.depsStart, shape.depsEnd);
+      if (result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE) {
+        results[CMD_INDEX * 3 + REPLY_FAIL]++;
+        return REPLY_FAIL;
+      }
+      if (indexChanged(result)) {
+        const id = graph.lastId;
+        if (this.durable) {
+          const n = graph.dependencyNamesOf(id, this.depsScratch);
+          this.store.putPackage(graph.names.nameOf(id), this.depsScratch, n);
+          this.pipeline.changed();
+        }
+        this.logChange(id, 1);
+      }
+      results[CMD_INDEX * 3 + REPLY_OK]++;
+      return REPLY_OK;
+    }
+    if (command === CMD_REMOVE) {
+      const result = graph.removeBytes(buf, shape.nameStart, shape.nameEnd);
+      if (result === REMOVE_HAS_DEPENDENTS) {
+        results[CMD_REMOVE * 3 + REPLY_FAIL]++;
+        return REPLY_FAIL;
+      }
+      if (result === REMOVE_REMOVED) {
+        if (this.durable) {
+          this.store.deletePackage(graph.names.nameOf(graph.lastId));
+          this.pipeline.changed();
+        }
+        this.logChange(graph.lastId, 0);
+      }
+      results[CMD_REMOVE * 3 + REPLY_OK]++;
+      return REPLY_OK;
+    }
+    const code = graph.queryBytes(buf, shape.nameStart, shape.nameEnd) ? REPLY_OK : REPLY_FAIL;
+    results[command * 3 + code]++;
+    return code;
+  }
+
+  /**
+   * Applies a batch of newline-separated valid lines (an I/O worker's
+   * message) and writes reply code i over byte i of the same buffer (every
+   * line takes at least two bytes, so code i never overwrites an unread
+   * line). Returns the count.
+   */
+  applyBatch(batch: Uint8Array, length: number = batch.length): number {
+    const t0 = performance.now();
+    const shape = this.shape;
+    let start = 0;
+    let count = 0;
+    while (start < length) {
+      let nl = batch.indexOf(NEWLINE, start);
+      if (nl === -1 || nl > length) nl = length;
+      // Workers validated already; this re-check is cheap and keeps a bug in
+      // a worker from reaching the graph (answered ERROR).
+      batch[count++] = scanLine(batch, start, nl, shape) === 0 ? this.apply(batch, shape) : REPLY_ERROR;
+      start = nl + 1;
+    }
+    this.stats.recordBatch(count, (performance.now() - t0) / 1000);
+    return count;
+  }
+
+  /**
+   * Commits what was applied, waits for the commit in flight, then closes
+   * the store. Rejects with the commit error if that fails (the store is
+   * closed either way; an uncommitted batch is rolled back, never committed).
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.pipeline.settle();
+    } finally {
+      this.store.close();
+    }
+  }
+
+  private logChange(id: number, indexed: number): void {
+    if (this.changeListener === null) return;
+    if (this.changeCount + 2 > this.changes.length) {
+      const grown = new Int32Array(this.changes.length * 2);
+      grown.set(this.changes);
+      this.changes = grown;
+    }
+    this.changes[this.changeCount++] = id;
+    this.changes[this.changeCount++] = indexed;
+    // Nothing to commit: the change may be seen as soon as it is applied.
+    if (!this.durable) this.publish(this.changeCount);
+  }
+
+  /** Hands changes[0, upTo) to the listener in apply order and drops them. */
+  private publish(upTo: number): void {
+    const listener = this.changeListener;
+    if (listener === null || upTo === 0) return;
+    const changes = this.changes;
+    for (let i = 0; i < upTo; i += 2) listener.published(changes[i], changes[i + 1] === 1);
+    changes.copyWithin(0, upTo, this.changeCount);
+    this.changeCount -= upTo;
+    this.publishable = Math.max(0, this.publishable - upTo);
+  }
+}
