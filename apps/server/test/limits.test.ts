@@ -35,6 +35,46 @@ describe.each([0, 3])("connection limits, --workers %i", (workers) => {
     d.close();
     expect(await server.stop()).toBe(0);
   });
+
+  it("bytes that never finish a line do not keep a connection from --idle-timeout", async () => {
+    const server = await startServer(["--workers", String(workers), "--store", "memory", "--idle-timeout", "0.5"]);
+    const trickler = await LineClient.connect(server.port);
+    const active = await LineClient.connect(server.port);
+    // One byte every 100 ms: five times within the idle limit, never a line.
+    const text = "QUERY|never-finished";
+    let at = 0;
+    const timer = setInterval(() => trickler.write(text[at++ % text.length]), 100);
+    // Meanwhile a client that sends complete lines stays open past the limit.
+    let served = 0;
+    const closed = trickler.waitForClose().then(() => clearInterval(timer));
+    while (served < 12) {
+      expect(await active.send("QUERY|x|")).toBe("FAIL");
+      served++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await closed;
+    expect(trickler.replies).toEqual([]);
+    expect(await active.send("QUERY|x|")).toBe("FAIL");
+    active.close();
+    await server.waitForLog((l) => l.level === 40 && l.limit === "idle_timeout");
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("--line-timeout closes a connection whose line, once begun, is not finished in time, and logs it", async () => {
+    const server = await startServer(["--workers", String(workers), "--store", "memory", "--line-timeout", "0.4"]);
+    const slow = await LineClient.connect(server.port);
+    expect(await slow.send("INDEX|lt-a|")).toBe("OK");
+    slow.write("QUERY|lt-");
+    await slow.waitForClose();
+    expect(slow.replies).toEqual(["OK"]);
+    await server.waitForLog((l) => l.level === 40 && l.limit === "line_timeout");
+    // A connection that sends nothing is not affected by --line-timeout.
+    const quiet = await LineClient.connect(server.port);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await quiet.send("QUERY|lt-a|")).toBe("OK");
+    quiet.close();
+    expect(await server.stop()).toBe(0);
+  });
 });
 
 /**

@@ -1,0 +1,59 @@
+import type { LoadStats, Store } from "@pkgindex/store";
+
+/**
+ * A durable-looking store whose commits the test resolves or fails by hand,
+ * recording what each commit covered: the engine's commit ordering and
+ * failure path can be driven step by step in-process.
+ */
+export class ControlledStore implements Store {
+  readonly kind = "sqlite" as const;
+  commits = 0;
+  closed = false;
+  /** Changes recorded since the last commit began. */
+  private batch: string[] = [];
+  /** What each commit covered, in order. */
+  readonly committed: string[][] = [];
+  private readonly inFlight: { changes: string[]; resolve(): void; reject(err: Error): void }[] = [];
+
+  load(_onPackage: (name: string, deps: readonly string[]) => void): LoadStats {
+    return { packages: 0, edges: 0, millis: 0, unordered: 0 };
+  }
+
+  putPackage(name: string, deps: readonly string[], depCount: number): void {
+    this.batch.push(`put ${name}:${deps.slice(0, depCount).join(",")}`);
+  }
+
+  deletePackage(name: string): void {
+    this.batch.push(`delete ${name}`);
+  }
+
+  commit(): Promise<void> {
+    const changes = this.batch;
+    this.batch = [];
+    return new Promise((resolve, reject) => this.inFlight.push({ changes, resolve, reject }));
+  }
+
+  /** Commits in flight, oldest first. */
+  get pending(): number {
+    return this.inFlight.length;
+  }
+
+  resolveNext(): string[] {
+    const next = this.inFlight.shift();
+    if (next === undefined) throw new Error("no commit in flight");
+    this.commits++;
+    this.committed.push(next.changes);
+    next.resolve();
+    return next.changes;
+  }
+
+  failNext(message = "disk full"): void {
+    const next = this.inFlight.shift();
+    if (next === undefined) throw new Error("no commit in flight");
+    next.reject(new Error(message));
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
