@@ -1,4 +1,5 @@
 import { ConnectError, DataError } from "@pkgindex/harness";
+import { ServerStartError, type ShellServer, startShellServer } from "@pkgindex/server-process";
 import yargs from "yargs";
 import { compare, type Mode } from "./compare.ts";
 import { int, loadLabel, micros, progressBar, RESULT_HEADER, resultRow, table } from "./format.ts";
@@ -6,7 +7,7 @@ import { populate, PopulateError } from "./populate.ts";
 import { doublingSteps, findKnee } from "./ramp.ts";
 import { displayCommand, formatCompare, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
-import { pkgindexCommand, ServerStartError, startServer, type StartedServer } from "./server.ts";
+import { pkgindexCommand, shellQuote } from "./server.ts";
 import { buildWorkload, type DataSource, loadData, MIXES, type MixName } from "./workload.ts";
 
 export const EXIT_OK = 0;
@@ -176,9 +177,9 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
   }
   if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
 
-  let server: StartedServer | null = null;
-  if (args.pkgindex !== undefined) server = await startServer("pkgindex", pkgindexCommand(args.pkgindex as string));
-  else if (args.start !== undefined) server = await startServer("server", args.start as string);
+  let server: ShellServer | null = null;
+  if (args.pkgindex !== undefined) server = await startShellServer("pkgindex", pkgindexCommand(args.pkgindex as string));
+  else if (args.start !== undefined) server = await startShellServer("server", args.start as string);
   const pool = new LoadPool(common.threads);
   try {
     const host = server !== null ? "127.0.0.1" : (args.host as string);
@@ -254,7 +255,7 @@ async function runCompare(args: Record<string, unknown>, argv: string[]): Promis
       onProgress: (label, elapsed, duration, replies) => progress.update(progressBar(label, elapsed, duration, replies)),
       onRun: (label, r) => progress.done(`${label}: ${int(r.rps)} rps, p99 ${micros(r.latencyUs.p99)}, ${r.server === null ? "-" : r.server.cpuUsPerRequest.toFixed(1)} µs/req`),
     });
-    const commandLine = `pnpm bench ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ")}`;
+    const commandLine = `pnpm bench ${argv.map(shellQuote).join(" ")}`;
     if (args.report !== undefined) {
       writeReport(args.report as string, result, { command: commandLine, mix: common.mix, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
     }

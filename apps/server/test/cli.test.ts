@@ -2,14 +2,9 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectOneLine } from "./support/index-files.ts";
+import { LineClient } from "./support/line-client.ts";
 import { REPO_ROOT, runCli, startServer } from "./support/server-process.ts";
-
-function expectOneLine(stderr: string, ...mentions: string[]): void {
-  const lines = stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).not.toMatch(/\bat .*:\d+:\d+/); // no stack frame
-  for (const m of mentions) expect(lines[0]).toContain(m);
-}
 
 describe("pkgindex CLI errors", () => {
   it.each([
@@ -81,24 +76,11 @@ describe("pkgindex CLI errors", () => {
 
   it("the bundled CLI serves", async () => {
     const bundle = path.join(REPO_ROOT, "apps/server/dist/pkgindex.js");
-    const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [bundle, "serve", "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2", "--store", "memory"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on("data", (d) => {
-        out += d;
-        const m = out.match(/"port":(\d+),[^\n]*"msg":"listening"/);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once("exit", (c) => reject(new Error(`exited ${c}: ${out}`)));
-    });
-    const { LineClient } = await import("./support/line-client.ts");
-    const c = await LineClient.connect(port);
+    const server = await startServer(["--workers", "2", "--store", "memory"], {}, { entry: bundle });
+    const c = await LineClient.connect(server.port);
     expect(await c.pipeline(["INDEX|dist-a|", "QUERY|dist-a|", "nope"])).toEqual(["OK", "OK", "ERROR"]);
     c.close();
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 });
 
@@ -112,7 +94,6 @@ describe("environment variables", () => {
     });
     const listening = await server.waitForLog((l) => l.msg === "listening");
     expect(listening.workers).toBe(1);
-    const { LineClient } = await import("./support/line-client.ts");
     const c = await LineClient.connect(server.port);
     // PKGINDEX_ALLOW_CYCLES=true took effect: a self-dependency is accepted.
     expect(await c.pipeline(["INDEX|env-a|", "INDEX|env-a|env-a"])).toEqual(["OK", "OK"]);
