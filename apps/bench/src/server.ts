@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ServerProcess, startLoggingServer } from "@pkgindex/server-process";
 
 /** The repository root: this file is apps/bench/{src,dist}/server.{ts,js} (or bundled beside it). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -26,4 +27,13 @@ export function pkgindexCommand(args: string): string {
 
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Starts pkgindex on a free port (`--port 0`, read back from its
+ * "listening" line, so `args` must keep `--log-level` at info or below).
+ * For the subcommands that read its logs or its /metrics.
+ */
+export function startPkgindex(args: readonly string[]): Promise<ServerProcess> {
+  return startLoggingServer(pkgindexEntry(), ["serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "info", ...args]);
 }
