@@ -24,3 +24,4 @@ export {
   REPLY_TEXT,
   type ReplyCode,
 } from "./reply-codes.ts";
+export { isValidName } from "./names.ts";

@@ -1,7 +1,7 @@
-export { formatBrew, parseBrew, type BrewEntry } from "./brew-format.ts";
+export { formatBrew, type BrewEntry } from "@pkgindex/brew-format";
+export { parseBrew } from "./brew-format.ts";
 export { bulkLoad, type BulkLoadOptions, type BulkLoadStats } from "./bulk-load.ts";
 export { dumpBrew, dumpEntries } from "./dump.ts";
-export { isValidName } from "./names.ts";
 export { databasePath, openStore } from "./open-store.ts";
 export { DATABASE_FILE_NAME, SCHEMA_VERSION } from "./schema.ts";
 export type { SqliteSettings, SqliteStore } from "./sqlite-store.ts";
