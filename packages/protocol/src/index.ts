@@ -1,14 +1,6 @@
 export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES, type CommandCode } from "./commands.ts";
 export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer, type LineHandler } from "./line-framer.ts";
-export {
-  createLineShape,
-  createParsedCommand,
-  decodeLine,
-  parseLine,
-  scanLine,
-  type LineShape,
-  type ParsedCommand,
-} from "./parse-line.ts";
+export { createLineShape, scanLine, type LineShape } from "./parse-line.ts";
 export {
   PROTOCOL_ERROR_BY_CODE,
   PROTOCOL_ERROR_COUNT,
