@@ -1,5 +1,5 @@
-export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES, type CommandCode } from "./commands.ts";
-export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer, type LineHandler } from "./line-framer.ts";
+export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES } from "./commands.ts";
+export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer } from "./line-framer.ts";
 export { createLineShape, scanLine, type LineShape } from "./parse-line.ts";
 export {
   PROTOCOL_ERROR_BY_CODE,
@@ -14,6 +14,5 @@ export {
   REPLY_OK,
   REPLY_PENDING,
   REPLY_TEXT,
-  type ReplyCode,
 } from "./reply-codes.ts";
 export { isValidName } from "./names.ts";
