@@ -94,30 +94,11 @@ describe("the harness against wrong servers", () => {
 
   it("reports a server that replies to a line cut off by a disconnect", async () => {
     // Treats end of input as end of line: answers the cut-off fragment.
-    const net = await import("node:net");
-    const fragmentServer = net.createServer((socket) => {
-      socket.on("error", () => {});
-      let carry = "";
-      socket.setEncoding("latin1");
-      socket.on("data", (t: string) => {
-        const lines = (carry + t).split("\n");
-        carry = lines.pop()!;
-        socket.write(lines.map((l) => (l.startsWith("REMOVE|") ? "OK\n" : "ERROR\n")).join(""));
-      });
-      socket.on("end", () => {
-        if (carry !== "") socket.end("OK\n");
-      });
-    });
-    await new Promise<void>((r) => fragmentServer.listen(0, "127.0.0.1", r));
-    const port = (fragmentServer.address() as import("node:net").AddressInfo).port;
-    try {
-      const result = await runHarness({ ...base(port), concurrency: 1, disconnects: 100 });
-      // Resets drop the fragment; a polite close gets the fragment answered.
-      expect(result.failure?.message).toBe("the server replied to a line cut off by a disconnect");
-      expect(result.failure?.request).toMatch(/^REMOVE\|/);
-    } finally {
-      fragmentServer.close();
-    }
+    server = await startLineServer((line) => (line.startsWith("REMOVE|") ? "OK\n" : "ERROR\n"), { onCutOff: () => "OK\n" });
+    const result = await runHarness({ ...base(server.port), concurrency: 1, disconnects: 100 });
+    // Resets drop the fragment; a polite close gets the fragment answered.
+    expect(result.failure?.message).toBe("the server replied to a line cut off by a disconnect");
+    expect(result.failure?.request).toMatch(/^REMOVE\|/);
   });
 
   it("times out on a server that never answers", async () => {

@@ -13,8 +13,11 @@ export interface LineServer {
  * (one `\r` before `\n` dropped) and its number to the bytes to send back:
  * null sends nothing, "CLOSE" sends what is due and closes the connection.
  * Replies to one read are written together, as a real server coalesces them.
+ * `onCutOff`, when given, answers the bytes after the last newline when the
+ * client half-closes (a server that wrongly treats end of input as end of
+ * line); its reply is written before the connection is closed.
  */
-export async function startLineServer(reply: (line: string, n: number) => string | null): Promise<LineServer> {
+export async function startLineServer(reply: (line: string, n: number) => string | null, options: { onCutOff?: (fragment: string) => string | null } = {}): Promise<LineServer> {
   const sockets = new Set<net.Socket>();
   let n = 0;
   const server = net.createServer((socket) => {
@@ -36,6 +39,10 @@ export async function startLineServer(reply: (line: string, n: number) => string
         if (r !== null) out += r;
       }
       if (out !== "") socket.write(out);
+    });
+    socket.on("end", () => {
+      const r = carry !== "" ? options.onCutOff?.(carry) : undefined;
+      if (typeof r === "string") socket.end(r);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

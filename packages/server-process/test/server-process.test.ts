@@ -96,4 +96,18 @@ describe("startLineServer", () => {
     expect(seen).toEqual(["a", "b"]);
     expect(server.lines()).toBe(2);
   });
+
+  it("answers a line cut off by a half-close only when asked to", async () => {
+    const server = await startLineServer(() => "OK\n", { onCutOff: (fragment) => `cut ${fragment}\n` });
+    stops.push(() => server.stop());
+    const got = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: "127.0.0.1", port: server.port }, () => s.end("a\nb"));
+      let text = "";
+      s.setEncoding("latin1");
+      s.on("data", (d: string) => (text += d));
+      s.once("close", () => resolve(text));
+      s.once("error", reject);
+    });
+    expect(got).toBe("OK\ncut b\n");
+  });
 });
