@@ -34,7 +34,7 @@ interface Parsed {
  * The fields a valid line's shape points at, as strings: the third field
  * split only for INDEX (REMOVE and QUERY ignore its value).
  */
-function fields(buf: Buffer, shape: LineShape): Omit<Parsed, "err"> {
+function fieldsOf(buf: Buffer, shape: LineShape): Omit<Parsed, "err"> {
   const deps = shape.command === CMD_INDEX && shape.depsEnd > shape.depsStart ? buf.toString("latin1", shape.depsStart, shape.depsEnd).split(",") : [];
   return { command: shape.command, name: buf.toString("latin1", shape.nameStart, shape.nameEnd), deps };
 }
@@ -43,7 +43,7 @@ function fields(buf: Buffer, shape: LineShape): Omit<Parsed, "err"> {
 function parseAt(buf: Buffer, start: number, end: number): Parsed {
   const shape = createLineShape();
   const err = scanLine(buf, start, end, shape);
-  return err === 0 ? { err, ...fields(buf, shape) } : { err, command: 0, name: "", deps: [] };
+  return err === 0 ? { err, ...fieldsOf(buf, shape) } : { err, command: 0, name: "", deps: [] };
 }
 
 /** parseAt on a whole buffer. */
