@@ -1,4 +1,4 @@
-// The one esbuild configuration every app bundles with: ESM for Node 22+,
+// The one esbuild configuration every app bundles with: ESM for Node 24+,
 // each entry point its own file (worker threads and piscina tasks are loaded
 // by file name), and a `require` for bundled CommonJS dependencies.
 import { build } from "esbuild";
@@ -13,7 +13,7 @@ export function bundleApp({ entryPoints, external = [] }) {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node22",
+    target: "node24",
     sourcemap: true,
     external,
     banner: {

@@ -1,4 +1,7 @@
 import { ConnectError, DataError } from "@pkgindex/harness";
+import { ServerStartError, type ShellServer, startShellServer } from "@pkgindex/server-process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import yargs from "yargs";
 import { compare, type Mode } from "./compare.ts";
 import { int, loadLabel, micros, progressBar, RESULT_HEADER, resultRow, table } from "./format.ts";
@@ -6,7 +9,11 @@ import { populate, PopulateError } from "./populate.ts";
 import { doublingSteps, findKnee } from "./ramp.ts";
 import { displayCommand, formatCompare, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
-import { pkgindexCommand, ServerStartError, startServer, type StartedServer } from "./server.ts";
+import { commitsTable, runCommits } from "./commits.ts";
+import { rssTable, runRss } from "./rss.ts";
+import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
+import { runStartup, startupTable } from "./startup.ts";
+import { parseLoad, runYardsticks, yardstickTable } from "./yardsticks.ts";
 import { buildWorkload, type DataSource, loadData, MIXES, type MixName } from "./workload.ts";
 
 export const EXIT_OK = 0;
@@ -18,6 +25,10 @@ export const EXIT_CANNOT_RUN = 3;
 export const PATTERNS = ["sequential", "closed", "pipelined", "open", "ramp"] as const;
 
 class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
 
 function intIn(flag: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}${Number.isNaN(v) ? "" : `, got ${v}`}`);
@@ -109,6 +120,46 @@ function parser(argv: string[]) {
         duration: { type: "number", default: 3, describe: "Seconds measured per run" },
       }),
     )
+    .command("yardsticks", "pkgindex layouts beside goref and okserver under ../shared/bench's Go loadgen (DESIGN.md §6), interleaved rounds, medians and ratios", (y) =>
+      y.options({
+        rounds: { type: "number", default: 3, describe: "Rounds (medians are taken over them)" },
+        duration: { type: "string", default: "2s", describe: "loadgen's -d per load" },
+        modes: { type: "string", default: "0,1,2,3", describe: "pkgindex --workers values, comma-separated" },
+        loads: { type: "string", default: "c100d1mixed,c100d8mixed,c10d1mixed,c10d8mixed,c100d1index,c100d8index,c10d1index,c10d8index", describe: "Loads cCdDmix: C connections, D in flight each, loadgen's -mix" },
+        store: { type: "string", default: "memory", describe: "pkgindex --store (when no --variants)" },
+        variants: { type: "string", default: "", describe: 'pkgindex variants per mode, "label=flags;label=flags" (overrides --store)' },
+        yardsticks: { type: "boolean", default: true, describe: "Run goref and okserver too (--no-yardsticks: pkgindex only; ratios to the first variant)" },
+        "goref-one-core": { type: "boolean", default: false, describe: "Also goref with GOMAXPROCS=1: the peer on the one core --workers 0 uses" },
+        loadgen: { type: "string", default: "/tmp/loadgen", describe: "The loadgen binary" },
+        goref: { type: "string", default: "/tmp/goref", describe: "The goref binary" },
+        okserver: { type: "string", default: "/tmp/okserver", describe: "The okserver binary" },
+        data: { type: "string", default: path.join(REPO_ROOT, "../shared/data/brew-dependencies.txt"), describe: "Brew-format file loadgen takes names from" },
+        out: { type: "string", describe: "Also write the Markdown table to this file" },
+      }),
+    )
+    .command("rss", "RSS of goref and of pkgindex in each layout after indexing many packages (DESIGN.md §4)", (y) =>
+      y.options({
+        packages: { type: "number", default: 200_000, describe: "Packages to index, up to five dependencies each" },
+        modes: { type: "string", default: "0,1,3", describe: "pkgindex --workers values, comma-separated" },
+        goref: { type: "string", default: "/tmp/goref", describe: "The goref binary" },
+      }),
+    )
+    .command("startup", "Time from spawning pkgindex serve on a large SQLite index to its listening line, layouts alternated", (y) =>
+      y.options({
+        packages: { type: "number", default: 200_000, describe: "Packages in the index, up to five dependencies each" },
+        modes: { type: "string", default: "0,3", describe: "pkgindex --workers values, comma-separated" },
+        rounds: { type: "number", default: 3, describe: "Starts per layout" },
+      }),
+    )
+    .command("commits", "Commits per second and commands per batch and per commit under churn, from pkgindex's own /metrics", (y) =>
+      y.options({
+        modes: { type: "string", default: "0,3", describe: "pkgindex --workers values, comma-separated" },
+        syncs: { type: "string", default: "full,normal,off", describe: "--sync values, comma-separated" },
+        depths: { type: "string", default: "1,8", describe: "Depths, comma-separated" },
+        connections: { type: "number", default: 100, describe: "Connections" },
+        duration: { type: "number", default: 3, describe: "Seconds measured per line" },
+      }),
+    )
     .strict()
     .version(false)
     .help()
@@ -127,9 +178,22 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`pkgindex-bench: ${(err as Error).message}`);
     return EXIT_USAGE;
   }
-  const command = (args._ as string[])[0] === "compare" ? "compare" : "run";
+  const command = (args._ as string[])[0] ?? "run";
   try {
-    return command === "compare" ? await runCompare(args, argv) : await runOne(args);
+    switch (command) {
+      case "compare":
+        return await runCompare(args, argv);
+      case "yardsticks":
+        return await yardsticksCommand(args);
+      case "rss":
+        return await rssCommand(args);
+      case "startup":
+        return await startupCommand(args);
+      case "commits":
+        return await commitsCommand(args);
+      default:
+        return await runOne(args);
+    }
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`pkgindex-bench: ${err.message}`);
@@ -176,9 +240,9 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
   }
   if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
 
-  let server: StartedServer | null = null;
-  if (args.pkgindex !== undefined) server = await startServer("pkgindex", pkgindexCommand(args.pkgindex as string));
-  else if (args.start !== undefined) server = await startServer("server", args.start as string);
+  let server: ShellServer | null = null;
+  if (args.pkgindex !== undefined) server = await startShellServer("pkgindex", pkgindexCommand(args.pkgindex as string));
+  else if (args.start !== undefined) server = await startShellServer("server", args.start as string);
   const pool = new LoadPool(common.threads);
   try {
     const host = server !== null ? "127.0.0.1" : (args.host as string);
@@ -254,7 +318,7 @@ async function runCompare(args: Record<string, unknown>, argv: string[]): Promis
       onProgress: (label, elapsed, duration, replies) => progress.update(progressBar(label, elapsed, duration, replies)),
       onRun: (label, r) => progress.done(`${label}: ${int(r.rps)} rps, p99 ${micros(r.latencyUs.p99)}, ${r.server === null ? "-" : r.server.cpuUsPerRequest.toFixed(1)} µs/req`),
     });
-    const commandLine = `pnpm bench ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ")}`;
+    const commandLine = `pnpm bench ${argv.map(shellQuote).join(" ")}`;
     if (args.report !== undefined) {
       writeReport(args.report as string, result, { command: commandLine, mix: common.mix, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
     }
@@ -265,6 +329,75 @@ async function runCompare(args: Record<string, unknown>, argv: string[]): Promis
       if (args.report !== undefined) console.log(`report written to ${args.report as string}/report.md`);
     }
     return result.summaries.some((s) => s.errors > 0) ? EXIT_ERRORS : EXIT_OK;
+  } finally {
+    await pool.close();
+  }
+}
+
+const printJson = (record: object): void => {
+  console.log(JSON.stringify(record));
+};
+
+async function yardsticksCommand(args: Record<string, unknown>): Promise<number> {
+  const loads = (args.loads as string).split(",").map((key) => parseLoad(key.trim()) ?? fail(`--loads: ${JSON.stringify(key)} is not cCdDmix (e.g. c100d8mixed)`));
+  const variants: [string, string[]][] =
+    (args.variants as string) === ""
+      ? [["", ["--store", args.store as string]]]
+      : (args.variants as string).split(";").map((v) => {
+          const eq = v.indexOf("=");
+          if (eq <= 0) fail(`--variants must be label=flags;label=flags, got ${JSON.stringify(v)}`);
+          return [v.slice(0, eq), v.slice(eq + 1).split(" ").filter(Boolean)];
+        });
+  const { labels, results } = await runYardsticks({
+    rounds: intIn("rounds", args.rounds as number, 1, 1000),
+    duration: args.duration as string,
+    modes: intList("modes", args.modes as string, 0, 256),
+    loads,
+    variants,
+    yardsticks: args.yardsticks as boolean,
+    gorefOneCore: args["goref-one-core"] as boolean,
+    loadgen: args.loadgen as string,
+    goref: args.goref as string,
+    okserver: args.okserver as string,
+    data: args.data as string,
+    log: printJson,
+  });
+  const markdown = yardstickTable(labels, loads, results);
+  console.log(`\n${markdown}`);
+  if (args.out !== undefined) writeFileSync(args.out as string, `${markdown}\n`);
+  return EXIT_OK;
+}
+
+async function rssCommand(args: Record<string, unknown>): Promise<number> {
+  const rows = await runRss({ packages: intIn("packages", args.packages as number, 1, 10_000_000), modes: intList("modes", args.modes as string, 0, 256), goref: args.goref as string, log: printJson });
+  console.log(`\n${rssTable(rows)}`);
+  return rows.every((r) => r.ok === r.packages) ? EXIT_OK : EXIT_ERRORS;
+}
+
+async function startupCommand(args: Record<string, unknown>): Promise<number> {
+  const runs = await runStartup({
+    packages: intIn("packages", args.packages as number, 1, 10_000_000),
+    modes: intList("modes", args.modes as string, 0, 256),
+    rounds: intIn("rounds", args.rounds as number, 1, 1000),
+    note: (line) => console.log(line),
+  });
+  console.log(startupTable(runs));
+  return EXIT_OK;
+}
+
+async function commitsCommand(args: Record<string, unknown>): Promise<number> {
+  const pool = new LoadPool(1);
+  try {
+    const rows = await runCommits(pool, {
+      modes: intList("modes", args.modes as string, 0, 256),
+      syncs: (args.syncs as string).split(",").map((s) => s.trim()),
+      depths: intList("depths", args.depths as string, 1, 100_000),
+      connections: intIn("connections", args.connections as number, 1, 100_000),
+      durationMs: positive("duration", args.duration as number) * 1000,
+      log: printJson,
+    });
+    console.log(`\n${commitsTable(rows)}`);
+    return EXIT_OK;
   } finally {
     await pool.close();
   }

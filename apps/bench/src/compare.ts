@@ -1,7 +1,7 @@
+import { type ShellServer, startShellServer } from "@pkgindex/server-process";
 import { ownerCpu } from "./format.ts";
 import { populate, PopulateError } from "./populate.ts";
 import type { LoadOptions, LoadPool, LoadResult } from "./run.ts";
-import { startServer, type StartedServer } from "./server.ts";
 import { median } from "./stats.ts";
 import type { Workload } from "./workload.ts";
 
@@ -62,10 +62,10 @@ function key(mode: string, c: number, d: number): string {
  * over the rounds and ratios to the baseline mode measured in the same run.
  */
 export async function compare(pool: LoadPool, o: CompareOptions): Promise<CompareResult> {
-  const servers: StartedServer[] = [];
+  const servers: ShellServer[] = [];
   try {
     for (const mode of o.modes) {
-      const server = await startServer(mode.name, mode.command);
+      const server = await startShellServer(mode.name, mode.command);
       servers.push(server);
       try {
         await populate("127.0.0.1", server.port, o.workload);

@@ -65,3 +65,8 @@ export function progressBar(label: string, elapsedMs: number, durationMs: number
   const rate = elapsedMs > 0 ? (replies * 1000) / elapsedMs : 0;
   return `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${fixed(elapsedMs / 1000)}/${fixed(durationMs / 1000)}s  ${int(replies)} replies  ${int(rate)}/s`;
 }
+
+/** A figure for a Markdown table, or an en dash where it does not apply (NaN). */
+export function orDash(n: number, digits: number): string {
+  return Number.isNaN(n) ? "–" : n.toFixed(digits);
+}

@@ -128,8 +128,9 @@ export function formatCompare(result: CompareResult): string {
   return parts.join("\n");
 }
 
-function markdownTable(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+/** A Markdown table: the first `leftColumns` columns (labels) left-aligned, the rest (figures) right-aligned. */
+export function markdownTable(header: string[], rows: string[][], leftColumns = 1): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < leftColumns ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
 /**

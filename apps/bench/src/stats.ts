@@ -15,7 +15,7 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
-export function decodeHistogram(encoded: string): Histogram {
+function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded);
 }
 

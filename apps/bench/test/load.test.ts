@@ -1,45 +1,15 @@
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, type LineServer, startLineServer } from "@pkgindex/server-process";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE, main } from "../src/cli.ts";
 import { LoadPool, type LoadOptions } from "../src/index.ts";
 
 const FIXTURE = path.resolve(fileURLToPath(import.meta.url), "../fixtures/ok-server.mjs");
 
-interface Fake {
-  port: number;
-  lines: number;
-  close(): Promise<void>;
-}
-
 /** A server replying by command: QUERY OK, INDEX FAIL, REMOVE OK, else ERROR (or `reply` for everything). */
-async function fakeServer(reply?: string): Promise<Fake> {
-  const sockets = new Set<net.Socket>();
-  const fake = { port: 0, lines: 0, close: async () => {} };
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    let carry = "";
-    socket.setEncoding("latin1");
-    socket.on("data", (text: string) => {
-      const lines = (carry + text).split("\n");
-      carry = lines.pop()!;
-      let out = "";
-      for (const line of lines) {
-        fake.lines++;
-        out += reply ?? (line.startsWith("QUERY|") ? "OK\n" : line.startsWith("INDEX|") ? "FAIL\n" : line.startsWith("REMOVE|") ? "OK\n" : "ERROR\n");
-      }
-      socket.write(out);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  fake.port = (server.address() as net.AddressInfo).port;
-  fake.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
-  return fake;
+function fakeServer(reply?: string): Promise<LineServer> {
+  return startLineServer((line) => reply ?? (line.startsWith("QUERY|") ? "OK\n" : line.startsWith("INDEX|") ? "FAIL\n" : line.startsWith("REMOVE|") ? "OK\n" : "ERROR\n"));
 }
 
 let pool: LoadPool;
@@ -50,9 +20,9 @@ afterAll(async () => {
   await pool.close();
 });
 
-let fake: Fake | null = null;
+let fake: LineServer | null = null;
 afterEach(async () => {
-  await fake?.close();
+  await fake?.stop();
   fake = null;
 });
 
@@ -88,7 +58,7 @@ describe("LoadPool", () => {
     expect(r.server?.rssKiB).toBeGreaterThan(0);
     expect(r.server?.threads.length).toBeGreaterThan(0);
     // Never more replies than requests the server saw.
-    expect(r.replies).toBeLessThanOrEqual(fake.lines);
+    expect(r.replies).toBeLessThanOrEqual(fake.lines());
   });
 
   it("drives an open loop at a fixed rate", async () => {
@@ -110,9 +80,7 @@ describe("LoadPool", () => {
   });
 
   it("reports a refused connection as an error, not a hang", async () => {
-    const probe = await fakeServer();
-    const port = probe.port;
-    await probe.close();
+    const port = await freePort();
     const r = await pool.run({ ...base(port), connections: 2 });
     expect(r.replies).toBe(0);
     expect(r.firstError).toBe("connection error: ECONNREFUSED");

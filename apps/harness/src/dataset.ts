@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type BrewEntry, BrewFormatError, parseBrew as parseBrewText } from "@pkgindex/brew-format";
 
 /**
  * A set of packages and their dependencies. Package `i` is `names[i]`; its
@@ -13,60 +14,46 @@ export class DataError extends Error {
   override name = "DataError";
 }
 
-/** A protocol name: 1–255 bytes of printable ASCII (0x21–0x7E) other than `|` and `,`. */
-export function isValidName(name: string): boolean {
-  const n = name.length;
-  if (n === 0 || n > 255) return false;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e || c === 0x7c || c === 0x2c) return false;
-  }
-  return true;
-}
+export { isValidName } from "@pkgindex/protocol";
 
 /**
- * Parses the brew format: one package a line, `name: dep dep …`. Blank lines
- * are skipped. A name that appears only as a dependency becomes a package
- * with no dependencies of its own (the Homebrew dump names two such), so
- * every named package can be indexed.
+ * Parses the brew format with the one parser `pkgindex load` uses too
+ * (@pkgindex/brew-format: a name may hold `:`, so `a:b: c` is package `a:b`).
+ * A name that appears only as a dependency becomes a package with no
+ * dependencies of its own (the Homebrew dump names two such), so every
+ * named package can be indexed. A self-dependency is refused: a server
+ * refuses it, so the harness could never index that package.
  */
 export function parseBrew(text: string): Dataset {
+  const lines: number[] = [];
+  let entries: BrewEntry[];
+  try {
+    entries = parseBrewText(text, lines);
+  } catch (err) {
+    if (err instanceof BrewFormatError) throw new DataError(err.message);
+    throw err;
+  }
   const names: string[] = [];
   const deps: number[][] = [];
   const ids = new Map<string, number>();
-  const defined: boolean[] = [];
-  const idOf = (name: string, line: number): number => {
+  const idOf = (name: string): number => {
     let id = ids.get(name);
     if (id === undefined) {
-      if (!isValidName(name)) throw new DataError(`line ${line}: ${JSON.stringify(name)} is not a valid package name`);
       id = names.length;
       ids.set(name, id);
       names.push(name);
       deps.push([]);
-      defined.push(false);
     }
     return id;
   };
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "") continue;
-    const colon = line.indexOf(":");
-    if (colon === -1) throw new DataError(`line ${i + 1}: expected "name: dep dep ...", got ${JSON.stringify(line.slice(0, 80))}`);
-    const id = idOf(line.slice(0, colon).trim(), i + 1);
-    if (defined[id]) throw new DataError(`line ${i + 1}: package ${names[id]} is listed twice`);
-    defined[id] = true;
-    const seen = new Set<number>();
-    for (const dep of line.slice(colon + 1).split(/\s+/)) {
-      if (dep === "") continue;
-      const d = idOf(dep, i + 1);
-      if (d === id) throw new DataError(`line ${i + 1}: package ${names[id]} depends on itself`);
-      if (!seen.has(d)) {
-        seen.add(d);
-        deps[id].push(d);
-      }
+  entries.forEach((entry, k) => {
+    const id = idOf(entry.name);
+    for (const dep of entry.deps) {
+      const d = idOf(dep);
+      if (d === id) throw new DataError(`line ${lines[k]}: package ${entry.name} depends on itself`);
+      deps[id].push(d);
     }
-  }
+  });
   return { names, deps };
 }
 

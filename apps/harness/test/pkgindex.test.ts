@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDag, type HarnessOptions, loadBrewFile, runHarness } from "../src/index.ts";
-import { BREW_DATA, type RunningServer, runHarnessCli, startPkgindex } from "./support/servers.ts";
+import type { ServerProcess } from "@pkgindex/server-process";
+import { BREW_DATA, runHarnessCli, startPkgindex } from "./support/servers.ts";
 
 // The acceptance matrix: the harness passes against pkgindex in single-owner
 // mode and with three I/O workers, at concurrency 1, 10 and 100, seeds 1-3.
@@ -11,7 +12,7 @@ const PACKAGES = 300;
 const data = generateDag({ packages: PACKAGES, seed: 1 });
 
 function defineMatrix(workers: number, withCli: boolean): void {
-  let server: RunningServer;
+  let server: ServerProcess;
   beforeAll(async () => {
     server = await startPkgindex(workers);
   });

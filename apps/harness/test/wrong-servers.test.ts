@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EXIT_CANNOT_RUN, EXIT_USAGE, main } from "../src/cli.ts";
 import { generateDag, type HarnessOptions, runHarness } from "../src/index.ts";
-import { type RunningServer, runHarnessCli, startFakeServer } from "./support/servers.ts";
+import { freePort, type LineServer, startLineServer } from "@pkgindex/server-process";
+import { runHarnessCli } from "./support/servers.ts";
 
 // The harness must catch servers that break the contract, with a message
 // that names what is wrong and the request and reply that showed it.
@@ -19,7 +20,7 @@ const base = (port: number): HarnessOptions => ({
   timeoutSeconds: 10,
 });
 
-let server: RunningServer | null = null;
+let server: LineServer | null = null;
 afterEach(async () => {
   await server?.stop();
   server = null;
@@ -27,7 +28,7 @@ afterEach(async () => {
 
 describe("the harness against wrong servers", () => {
   it("fails a server that answers OK to everything, through the CLI: exit 1, the message, the request and the reply", async () => {
-    server = await startFakeServer(() => "OK\n");
+    server = await startLineServer(() => "OK\n");
     const run = await runHarnessCli(["--port", String(server.port), "--packages", "200", "--seed", "1", "--unluckiness", "0", "--concurrency", "10"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL in phase "brute-force index": acknowledged before its dependency \S+ was indexed/);
@@ -36,7 +37,7 @@ describe("the harness against wrong servers", () => {
   });
 
   it("catches the OK-to-everything server on its malformed lines first when unlucky", async () => {
-    server = await startFakeServer(() => "OK\n");
+    server = await startLineServer(() => "OK\n");
     const result = await runHarness({ ...base(server.port), unluckiness: 50 });
     expect(result.ok).toBe(false);
     expect(result.failure).toMatchObject({ phase: "cleanup", message: "a malformed line was not answered ERROR", reply: "OK" });
@@ -45,7 +46,7 @@ describe("the harness against wrong servers", () => {
   it("catches a server that lets a REMOVE through while dependents stand", async () => {
     // Correct INDEX and QUERY (from its own naive state), but REMOVE always OK.
     const indexed = new Set<string>();
-    server = await startFakeServer((line) => {
+    server = await startLineServer((line) => {
       const [cmd, name, deps] = line.split("|");
       if (cmd === "INDEX") {
         if (deps !== "" && deps.split(",").some((d) => !indexed.has(d))) return "FAIL\n";
@@ -66,61 +67,42 @@ describe("the harness against wrong servers", () => {
   });
 
   it("reports a server that refuses every REMOVE as making no progress", async () => {
-    server = await startFakeServer(() => "FAIL\n");
+    server = await startLineServer(() => "FAIL\n");
     const result = await runHarness(base(server.port));
     expect(result.failure?.phase).toBe("cleanup");
     expect(result.failure?.message).toMatch(/no progress: pass 1 removed nothing, 200 package\(s\) still refused.*start the server empty/);
   });
 
   it("reports a reply that is not OK, FAIL or ERROR", async () => {
-    server = await startFakeServer(() => "YES\n");
+    server = await startLineServer(() => "YES\n");
     const result = await runHarness(base(server.port));
     expect(result.failure?.message).toBe("reply is not OK, FAIL or ERROR");
     expect(result.failure?.reply).toBe('"YES"');
   });
 
   it("reports more replies than requests", async () => {
-    server = await startFakeServer(() => "OK\nOK\n");
+    server = await startLineServer(() => "OK\nOK\n");
     const result = await runHarness(base(server.port));
     expect(result.failure?.message).toBe("reply to no request (more replies than requests)");
   });
 
   it("reports a server that closes the connection mid-run", async () => {
-    server = await startFakeServer((_, n) => (n === 30 ? "CLOSE" : "OK\n"));
+    server = await startLineServer((_, n) => (n === 30 ? "CLOSE" : "OK\n"));
     const result = await runHarness({ ...base(server.port), concurrency: 1 });
     expect(result.failure?.message).toMatch(/the server closed the connection/);
   });
 
   it("reports a server that replies to a line cut off by a disconnect", async () => {
     // Treats end of input as end of line: answers the cut-off fragment.
-    const net = await import("node:net");
-    const fragmentServer = net.createServer((socket) => {
-      socket.on("error", () => {});
-      let carry = "";
-      socket.setEncoding("latin1");
-      socket.on("data", (t: string) => {
-        const lines = (carry + t).split("\n");
-        carry = lines.pop()!;
-        socket.write(lines.map((l) => (l.startsWith("REMOVE|") ? "OK\n" : "ERROR\n")).join(""));
-      });
-      socket.on("end", () => {
-        if (carry !== "") socket.end("OK\n");
-      });
-    });
-    await new Promise<void>((r) => fragmentServer.listen(0, "127.0.0.1", r));
-    const port = (fragmentServer.address() as import("node:net").AddressInfo).port;
-    try {
-      const result = await runHarness({ ...base(port), concurrency: 1, disconnects: 100 });
-      // Resets drop the fragment; a polite close gets the fragment answered.
-      expect(result.failure?.message).toBe("the server replied to a line cut off by a disconnect");
-      expect(result.failure?.request).toMatch(/^REMOVE\|/);
-    } finally {
-      fragmentServer.close();
-    }
+    server = await startLineServer((line) => (line.startsWith("REMOVE|") ? "OK\n" : "ERROR\n"), { onCutOff: () => "OK\n" });
+    const result = await runHarness({ ...base(server.port), concurrency: 1, disconnects: 100 });
+    // Resets drop the fragment; a polite close gets the fragment answered.
+    expect(result.failure?.message).toBe("the server replied to a line cut off by a disconnect");
+    expect(result.failure?.request).toMatch(/^REMOVE\|/);
   });
 
   it("times out on a server that never answers", async () => {
-    server = await startFakeServer(() => null);
+    server = await startLineServer(() => null);
     const result = await runHarness({ ...base(server.port), timeoutSeconds: 0.2 });
     expect(result.failure?.message).toBe("no reply within 0.2s");
     expect(result.failure?.request).toMatch(/^REMOVE\|/);
@@ -147,9 +129,7 @@ describe("the harness CLI", () => {
   });
 
   it("exits 3 with one line when nothing listens (as a process: no stack trace)", async () => {
-    const probe = await startFakeServer(() => null);
-    const port = probe.port;
-    await probe.stop();
+    const port = await freePort();
     const run = await runHarnessCli(["--port", String(port), "--packages", "10"]);
     expect(run.code).toBe(3);
     expect(run.stderr.trim()).toBe(`pkgindex-harness: cannot connect to 127.0.0.1:${port}: ECONNREFUSED`);

@@ -1,2 +1,2 @@
 export { main } from "./cli.ts";
-export { autoWorkers, validateServeOptions } from "./options.ts";
+export { autoWorkers } from "./options.ts";

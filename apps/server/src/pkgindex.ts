@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The bin entry. It must parse and run on old Node versions too, so it only
 // checks the version and then loads the real CLI, which may use anything
-// Node 22.12+ has (node:sqlite, reusePort, type stripping in development).
-const NEEDED = [22, 12];
+// Node 24 has: the store needs StatementSync.setReturnArrays (new in 24),
+// besides node:sqlite, reusePort and type stripping in development.
+const NEEDED = [24, 0];
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {

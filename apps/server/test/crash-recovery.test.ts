@@ -4,15 +4,15 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { dumpBrew, openStore, parseBrew } from "@pkgindex/store";
 import { below, randomMutation, seededRandom } from "./support/crash-workload.ts";
 import { removeTempDirs, tempDir } from "./support/index-files.ts";
-import { runEntry, startKillableServer, type KillableServer } from "./support/killable-server.ts";
 import { LineClient } from "./support/line-client.ts";
 import { pkgindexEntry } from "./support/pkgindex-entry.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
+import { runCli, type ServerProcess, startServer } from "./support/server-process.ts";
 
 afterAll(removeTempDirs);
 
 /** The server of the current round: killed if a failed assertion leaves it running. */
-let live: KillableServer | undefined;
+let live: ServerProcess | undefined;
 afterEach(() => {
   if (live !== undefined && live.child.exitCode === null && live.child.signalCode === null) live.child.kill("SIGKILL");
   live = undefined;
@@ -27,7 +27,7 @@ const ENTRY = pkgindexEntry();
 
 /** `pkgindex dump` of a stopped or killed server's data directory. */
 async function dumpCli(dataDir: string): Promise<string> {
-  const { code, stdout, stderr } = await runEntry(ENTRY.file, ["dump", "--data-dir", dataDir]);
+  const { code, stdout, stderr } = await runCli(["dump", "--data-dir", dataDir], {}, ENTRY.file);
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   return stdout;
 }
@@ -45,7 +45,7 @@ interface Round {
  * replies have arrived (0: right after the first write, before any reply).
  * Resolves when the process is gone and the connection closed.
  */
-async function pipelineUntilKilled(server: KillableServer, client: LineClient, random: () => number): Promise<Round> {
+async function pipelineUntilKilled(server: ServerProcess, client: LineClient, random: () => number): Promise<Round> {
   const killAfter = random() < 0.15 ? 0 : 1 + below(random, 400);
   const window = 8 + below(random, 250);
   const base = client.replies.length;
@@ -105,7 +105,7 @@ describe.each([0, 3])("crash recovery: SIGKILL under pipelined INDEX/REMOVE, --w
 
     for (let round = 0; round < ROUNDS; round++) {
       const where = `seed ${SEED}, --workers ${workers}, round ${round}`;
-      const server = await startKillableServer(ENTRY.file, args);
+      const server = await startServer(args, {}, { entry: ENTRY.file });
       live = server;
       const client = await LineClient.connect(server.port);
 
@@ -156,7 +156,7 @@ describe.each([0, 3])("crash recovery: SIGKILL under pipelined INDEX/REMOVE, --w
     console.log(`crash recovery --workers ${workers}, seed ${SEED}, ${ENTRY.kind}: ${JSON.stringify(totals)}`);
 
     // A last restart, then a clean stop: the server's own view, dumped, is the verified state.
-    const server = await startKillableServer(ENTRY.file, args);
+    const server = await startServer(args, {}, { entry: ENTRY.file });
     live = server;
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);

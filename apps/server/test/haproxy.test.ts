@@ -3,7 +3,8 @@ import path from "node:path";
 import { loadBrewFile, runHarness } from "@pkgindex/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LineClient } from "./support/line-client.ts";
-import { BREW_DATA, freePort, REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
+import { freePort } from "@pkgindex/server-process";
+import { BREW_DATA, REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
 
 // Debian's HAProxy, with the very configuration docker/compose.yaml uses,
 // on loopback in front of pkgindex with send-proxy-v2 (pnpm test installs

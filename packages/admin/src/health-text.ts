@@ -3,7 +3,7 @@
 
 export type Checks = Readonly<Record<string, boolean>>;
 
-export function checkListing(endpoint: string, healthy: boolean, checks: Checks): string {
+function checkListing(endpoint: string, healthy: boolean, checks: Checks): string {
   let out = "";
   for (const [name, ok] of Object.entries(checks)) out += ok ? `[+]${name} ok\n` : `[-]${name} failed\n`;
   return `${out}${endpoint} check ${healthy ? "passed" : "failed"}\n`;

@@ -1,6 +1,5 @@
 export {
   startAdminServer,
-  type AdminLogger,
   type AdminServer,
   type AdminServerOptions,
   type Readiness,

@@ -1,2 +1,2 @@
-export { ERROR_CATALOGUE, type ErrorCode } from "./catalogue.ts";
+export type { ErrorCode } from "./catalogue.ts";
 export { isPkgIndexError, PkgIndexError } from "./pkgindex-error.ts";

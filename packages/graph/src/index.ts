@@ -1,5 +1,5 @@
-export { DependencyGraph, type GraphOptions } from "./dependency-graph.ts";
-export { hashBytes, NameTable } from "./name-table.ts";
+export { DependencyGraph } from "./dependency-graph.ts";
+export { NameTable } from "./name-table.ts";
 export {
   INDEX_ADDED,
   INDEX_CYCLE,

@@ -23,11 +23,6 @@ export class NameTable {
     return this.count;
   }
 
-  /** Bytes held by the arena and tables (for memory reports). */
-  get byteSize(): number {
-    return this.arena.byteLength + this.offsets.byteLength + this.hashes.byteLength + this.slots.byteLength;
-  }
-
   /** The id of buf[start, end), or -1. */
   lookup(buf: Uint8Array, start: number, end: number): number {
     const hash = hashBytes(buf, start, end);
@@ -135,7 +130,7 @@ export class NameTable {
 }
 
 /** FNV-1a, 32-bit, over buf[start, end). */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
     h ^= buf[i];

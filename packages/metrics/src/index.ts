@@ -1,7 +1,7 @@
 export { aggregateMetrics, METRICS_CONTENT_TYPE, retireSnapshot } from "./aggregate-metrics.ts";
 export { CommandStats } from "./command-stats.ts";
 export { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS } from "./histogram-bounds.ts";
-export { METRIC, type MetricName } from "./metric-names.ts";
+export { METRIC } from "./metric-names.ts";
 export {
   REJECT_DRAIN_TIMEOUT,
   REJECT_IDLE_TIMEOUT,
@@ -13,12 +13,5 @@ export {
   REJECT_REASONS,
   type RejectReason,
 } from "./rejection-reasons.ts";
-export type { IndexSize } from "./state-metrics.ts";
 export { createSupervisorMetrics, type SupervisorMetrics } from "./supervisor-metrics.ts";
-export {
-  createThreadMetrics,
-  type MetricsSnapshot,
-  type ThreadMetrics,
-  type ThreadMetricsOptions,
-  type ThreadRole,
-} from "./thread-metrics.ts";
+export { createThreadMetrics, type MetricsSnapshot, type ThreadMetrics } from "./thread-metrics.ts";

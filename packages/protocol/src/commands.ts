@@ -2,6 +2,4 @@ export const CMD_INDEX = 1;
 export const CMD_REMOVE = 2;
 export const CMD_QUERY = 3;
 
-export type CommandCode = typeof CMD_INDEX | typeof CMD_REMOVE | typeof CMD_QUERY;
-
 export const COMMAND_NAMES: readonly string[] = ["", "INDEX", "REMOVE", "QUERY"];

@@ -1,14 +1,6 @@
-export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES, type CommandCode } from "./commands.ts";
-export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer, type LineHandler } from "./line-framer.ts";
-export {
-  createLineShape,
-  createParsedCommand,
-  decodeLine,
-  parseLine,
-  scanLine,
-  type LineShape,
-  type ParsedCommand,
-} from "./parse-line.ts";
+export { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES } from "./commands.ts";
+export { FRAME_LINE_TOO_LONG, FRAME_OK, LineFramer } from "./line-framer.ts";
+export { createLineShape, scanLine, type LineShape } from "./parse-line.ts";
 export {
   PROTOCOL_ERROR_BY_CODE,
   PROTOCOL_ERROR_COUNT,
@@ -22,5 +14,5 @@ export {
   REPLY_OK,
   REPLY_PENDING,
   REPLY_TEXT,
-  type ReplyCode,
 } from "./reply-codes.ts";
+export { isValidName } from "./names.ts";

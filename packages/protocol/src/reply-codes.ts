@@ -6,8 +6,6 @@ export const REPLY_ERROR = 2;
 /** A reply slot whose command is still being applied elsewhere. */
 export const REPLY_PENDING = 255;
 
-export type ReplyCode = typeof REPLY_OK | typeof REPLY_FAIL | typeof REPLY_ERROR;
-
 export const REPLY_TEXT: readonly string[] = ["OK\n", "FAIL\n", "ERROR\n"];
 const REPLY_LENGTH = [3, 5, 6];
 

@@ -6,15 +6,12 @@ import {
   CMD_REMOVE,
   COMMAND_NAMES,
   createLineShape,
-  createParsedCommand,
-  decodeLine,
   LineFramer,
-  parseLine,
   PROTOCOL_ERROR_BY_CODE,
   PROTOCOL_ERROR_COUNT,
   PROTOCOL_ERRORS,
   scanLine,
-  type ParsedCommand,
+  type LineShape,
   type ProtocolErrorName,
 } from "../src/index.ts";
 
@@ -33,12 +30,26 @@ interface Parsed {
   deps: string[];
 }
 
-/** parseLine on a whole buffer, with the result copied out. */
+/**
+ * The fields a valid line's shape points at, as strings: the third field
+ * split only for INDEX (REMOVE and QUERY ignore its value).
+ */
+function fieldsOf(buf: Buffer, shape: LineShape): Omit<Parsed, "err"> {
+  const deps = shape.command === CMD_INDEX && shape.depsEnd > shape.depsStart ? buf.toString("latin1", shape.depsStart, shape.depsEnd).split(",") : [];
+  return { command: shape.command, name: buf.toString("latin1", shape.nameStart, shape.nameEnd), deps };
+}
+
+/** scanLine of [start, end) and, when valid, the fields its shape points at. */
+function parseAt(buf: Buffer, start: number, end: number): Parsed {
+  const shape = createLineShape();
+  const err = scanLine(buf, start, end, shape);
+  return err === 0 ? { err, ...fieldsOf(buf, shape) } : { err, command: 0, name: "", deps: [] };
+}
+
+/** parseAt on a whole buffer. */
 function parse(line: Buffer | string): Parsed {
   const buf = typeof line === "string" ? bytes(line) : line;
-  const out = createParsedCommand();
-  const err = parseLine(buf, 0, buf.length, createLineShape(), out);
-  return { err, command: out.command, name: out.name, deps: out.deps.slice(0, out.depCount) };
+  return parseAt(buf, 0, buf.length);
 }
 
 function errName(code: number): string {
@@ -181,14 +192,14 @@ const malformed: [label: string, line: Buffer, expected: ProtocolErrorName][] = 
   ["bad entry before an empty one", bytes("INDEX|x|a b,"), "BAD_DEPENDENCY"],
 ];
 
-describe("parseLine: malformed lines", () => {
+describe("scanLine: malformed lines", () => {
   it.each(malformed)("%s gives its code", (_label, line, expected) => {
     const { err } = parse(line);
     expect(errName(err)).toBe(expected);
     expect(err).toBe(PROTOCOL_ERRORS[expected].code);
   });
 
-  it("scanLine gives the same codes as parseLine and leaves the shape alone on error", () => {
+  it("leaves the shape alone on error", () => {
     for (const [, line, expected] of malformed) {
       const shape = createLineShape();
       expect(scanLine(line, 0, line.length, shape)).toBe(PROTOCOL_ERRORS[expected].code);
@@ -237,7 +248,7 @@ function shorten(line: string): string {
   return line.length > 60 ? `${line.slice(0, 40)}… (${line.length} bytes)` : line;
 }
 
-describe("parseLine: valid lines", () => {
+describe("scanLine: valid lines", () => {
   const valid: [line: string, command: number, name: string, deps: string[]][] = [
     ["INDEX|gtk+3|", CMD_INDEX, "gtk+3", []],
     ["INDEX|libsigc++|gtk+3", CMD_INDEX, "libsigc++", ["gtk+3"]],
@@ -276,15 +287,12 @@ describe("parseLine: valid lines", () => {
     const buf = bytes("|,|,QUERY|a|\nINDEX|p|q,r\n|,|,x");
     const start = 13;
     const end = 24;
-    const out = createParsedCommand();
-    expect(parseLine(buf, start, end, createLineShape(), out)).toBe(0);
-    expect([out.command, out.name, out.deps.slice(0, out.depCount)]).toEqual([CMD_INDEX, "p", ["q", "r"]]);
+    expect(parseAt(buf, start, end)).toEqual({ err: 0, command: CMD_INDEX, name: "p", deps: ["q", "r"] });
     // The same line cut short ("INDEX|p|q,", "INDEX|p|q") and one byte late (takes the \n).
-    expect(parseLine(buf, start, end - 1, createLineShape(), out)).toBe(PROTOCOL_ERRORS.EMPTY_DEPENDENCY.code);
-    expect(parseLine(buf, start, end - 2, createLineShape(), out)).toBe(0);
-    expect(out.deps.slice(0, out.depCount)).toEqual(["q"]);
-    expect(parseLine(buf, start, end + 1, createLineShape(), out)).toBe(PROTOCOL_ERRORS.BAD_DEPENDENCY.code);
-    expect(parseLine(buf, start, start, createLineShape(), out)).toBe(PROTOCOL_ERRORS.EMPTY_LINE.code);
+    expect(parseAt(buf, start, end - 1).err).toBe(PROTOCOL_ERRORS.EMPTY_DEPENDENCY.code);
+    expect(parseAt(buf, start, end - 2)).toEqual({ err: 0, command: CMD_INDEX, name: "p", deps: ["q"] });
+    expect(parseAt(buf, start, end + 1).err).toBe(PROTOCOL_ERRORS.BAD_DEPENDENCY.code);
+    expect(parseAt(buf, start, start).err).toBe(PROTOCOL_ERRORS.EMPTY_LINE.code);
   });
 
   it("works on a plain Uint8Array for scanLine", () => {
@@ -295,46 +303,10 @@ describe("parseLine: valid lines", () => {
 });
 
 // ---------------------------------------------------------------------------
-// decodeLine
+// Field positions
 
-describe("decodeLine", () => {
-  it("fills name, deps and depCount, reusing the deps array across calls", () => {
-    const out = createParsedCommand();
-    const shape = createLineShape();
-    const deps = out.deps;
-
-    const decode = (s: string): ParsedCommand => {
-      const buf = bytes(s);
-      expect(scanLine(buf, 0, buf.length, shape)).toBe(0);
-      decodeLine(buf, shape, out);
-      return out;
-    };
-
-    decode("INDEX|a|b,c,d");
-    expect([out.command, out.name, out.depCount, out.deps.slice(0, 3)]).toEqual([CMD_INDEX, "a", 3, ["b", "c", "d"]]);
-    expect(out.deps).toBe(deps);
-
-    decode("INDEX|x|y");
-    expect([out.name, out.depCount, out.deps[0]]).toEqual(["x", 1, "y"]);
-    expect(out.deps).toBe(deps);
-    // Grown once, never shrunk: stale entries past depCount are the caller's to ignore.
-    expect(out.deps.length).toBe(3);
-
-    decode("INDEX|x|");
-    expect([out.name, out.depCount]).toEqual(["x", 0]);
-
-    decode("INDEX|big|d1,d2,d3,d4,d5");
-    expect(out.deps.slice(0, out.depCount)).toEqual(["d1", "d2", "d3", "d4", "d5"]);
-    expect(out.deps).toBe(deps);
-
-    // REMOVE and QUERY do not decode their third field.
-    decode("REMOVE|r|p,q");
-    expect([out.command, out.name, out.depCount]).toEqual([CMD_REMOVE, "r", 0]);
-    decode("QUERY|q|p");
-    expect([out.command, out.name, out.depCount]).toEqual([CMD_QUERY, "q", 0]);
-  });
-
-  it("decodes every name byte exactly", () => {
+describe("scanLine field positions", () => {
+  it("point at every name byte exactly", () => {
     const line = bytes(`INDEX|${ALL_NAME_CHARS}|${ALL_NAME_CHARS}`);
     const p = parse(line);
     expect(p.name).toBe(ALL_NAME_CHARS);
@@ -407,25 +379,18 @@ const nearlyValid = fc
 
 /** Parses `line` and compares with the reference; returns whether the line was valid. */
 function checkAgainstReference(line: Uint8Array): boolean {
-  const buf = Buffer.from(line);
-  const out = createParsedCommand();
-  const err = parseLine(buf, 0, buf.length, createLineShape(), out);
-  const got: Reference =
-    err === 0
-      ? { err: null, command: out.command, name: out.name, deps: out.deps.slice(0, out.depCount) }
-      : { err: errName(err) as ProtocolErrorName };
+  const { err, ...parsed } = parse(Buffer.from(line));
+  const got: Reference = err === 0 ? { err: null, ...parsed } : { err: errName(err) as ProtocolErrorName };
   expect(got).toEqual(referenceParse(line));
   return err === 0;
 }
 
-describe("parseLine properties", () => {
+describe("scanLine properties", () => {
   it("never throws and gives one result on arbitrary bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (line) => {
-        const buf = Buffer.from(line);
-        const code = parseLine(buf, 0, buf.length, createLineShape(), createParsedCommand());
+        const code = scanLine(line, 0, line.length, createLineShape());
         expect(code === 0 || PROTOCOL_ERROR_BY_CODE[code] !== undefined).toBe(true);
-        expect(scanLine(line, 0, line.length, createLineShape())).toBe(code);
       }),
       { numRuns: 2000 },
     );
@@ -480,7 +445,7 @@ describe("parseLine properties", () => {
         const results: number[] = [];
         const framer = new LineFramer(1 << 16);
         framer.push(stream, (buf, start, end) => {
-          results.push(parseLine(buf, start, end, createLineShape(), createParsedCommand()));
+          results.push(scanLine(buf, start, end, createLineShape()));
         });
         expect(results.length).toBe(clean.length);
         expect(framer.pendingBytes).toBe(0);
@@ -501,9 +466,8 @@ describe("parseLine properties", () => {
         const end = start + line.length;
         const touched = { min: Infinity, max: -Infinity };
         const watched = watchReads(buf, touched);
-        const out = createParsedCommand();
-        const code = parseLine(watched, start, end, createLineShape(), out);
-        expect(code).toBe(parseLine(buf, start, end, createLineShape(), createParsedCommand()));
+        const code = scanLine(watched, start, end, createLineShape());
+        expect(code).toBe(scanLine(buf, start, end, createLineShape()));
         const outside = touched.max !== -Infinity && (touched.min < start || touched.max >= end);
         expect(outside ? `read bytes [${touched.min}, ${touched.max}] of a line at [${start}, ${end})` : null).toBeNull();
       }),

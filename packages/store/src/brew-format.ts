@@ -1,83 +1,18 @@
+import { type BrewEntry, BrewFormatError, parseBrew as parseBrewText } from "@pkgindex/brew-format";
 import { PkgIndexError } from "@pkgindex/errors";
-import { isValidName } from "./names.ts";
-
-/** One line of brew-format text: a package and its dependencies. */
-export interface BrewEntry {
-  name: string;
-  deps: string[];
-}
 
 /**
- * `name: dep dep` per package (`name:` when it has none), one line each,
- * newline-terminated, in the given order.
- */
-export function formatBrew(entries: Iterable<BrewEntry>): string {
-  const lines: string[] = [];
-  for (const { name, deps } of entries) lines.push(deps.length === 0 ? `${name}:` : `${name}: ${deps.join(" ")}`);
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
-
-/**
- * The colon that ends the name: the first one followed by a space, a tab or
- * the end of the line. Names may contain `:` but never whitespace, so
- * `a:b: c` is package `a:b` depending on `c`.
- */
-function separatorIndex(line: string, from: number): number {
-  for (let i = line.indexOf(":", from); i !== -1; i = line.indexOf(":", i + 1)) {
-    if (i + 1 === line.length || isSpace(line.charCodeAt(i + 1))) return i;
-  }
-  return -1;
-}
-
-/**
- * Parses brew-format text (what formatBrew writes and `brew deps` prints):
- * blank lines are skipped, `\r\n` is accepted, dependencies are separated by
- * any run of spaces or tabs and repeats count once. Throws
- * PkgIndexError("PKGI_LOAD_FILE") naming `source` and the line for a line
- * without `name:`, a name the protocol would not accept, or a package listed
- * twice. A dependency without its own line is kept as written; bulkLoad
- * decides what it means. When `lines` is given, the line number of entry i is
- * pushed to it (pass it on as bulkLoad's `lines`, so its refusals name lines).
+ * Parses brew-format text for `pkgindex load` (the one parser, in
+ * @pkgindex/brew-format), its refusals as PkgIndexError("PKGI_LOAD_FILE")
+ * naming `source` and the line. When `lines` is given, the line number of
+ * entry i is pushed to it (pass it on as bulkLoad's `lines`, so its refusals
+ * name lines).
  */
 export function parseBrew(text: string, source = "<input>", lines?: number[]): BrewEntry[] {
-  const fail = (lineNo: number, reason: string): PkgIndexError =>
-    new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason: `line ${lineNo}: ${reason}` });
-  const entries: BrewEntry[] = [];
-  const lineOf = new Map<string, number>();
-  let lineNo = 0;
-  for (let start = 0; start < text.length; ) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = text.length;
-    lineNo++;
-    let line = text.slice(start, end);
-    start = end + 1;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    let from = 0;
-    while (from < line.length && isSpace(line.charCodeAt(from))) from++;
-    if (from === line.length) continue;
-
-    const sep = separatorIndex(line, from);
-    if (sep === -1) throw fail(lineNo, 'expected "name: dep dep ..." (no ":" after the package name)');
-    const name = line.slice(from, sep);
-    if (!isValidName(name)) throw fail(lineNo, `invalid package name ${JSON.stringify(name)}`);
-    const previous = lineOf.get(name);
-    if (previous !== undefined) throw fail(lineNo, `package ${name} is already listed on line ${previous}`);
-    lineOf.set(name, lineNo);
-
-    const deps: string[] = [];
-    const seen = new Set<string>();
-    for (const dep of line.slice(sep + 1).split(/[ \t]+/)) {
-      if (dep === "" || seen.has(dep)) continue;
-      if (!isValidName(dep)) throw fail(lineNo, `invalid dependency name ${JSON.stringify(dep)} of ${name}`);
-      seen.add(dep);
-      deps.push(dep);
-    }
-    entries.push({ name, deps });
-    lines?.push(lineNo);
+  try {
+    return parseBrewText(text, lines);
+  } catch (err) {
+    if (err instanceof BrewFormatError) throw new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason: err.message });
+    throw err;
   }
-  return entries;
 }

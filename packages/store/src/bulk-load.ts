@@ -1,7 +1,7 @@
 import { PkgIndexError } from "@pkgindex/errors";
-import type { BrewEntry } from "./brew-format.ts";
+import type { BrewEntry } from "@pkgindex/brew-format";
 import { dependencyOrder, findCycle } from "./dependency-order.ts";
-import { isValidName } from "./names.ts";
+import { isValidName } from "@pkgindex/protocol";
 import type { Store } from "./store-types.ts";
 
 export interface BulkLoadOptions {

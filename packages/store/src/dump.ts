@@ -1,4 +1,4 @@
-import { formatBrew, type BrewEntry } from "./brew-format.ts";
+import { type BrewEntry, formatBrew } from "@pkgindex/brew-format";
 import type { Store } from "./store-types.ts";
 
 function byName(a: string, b: string): number {

@@ -14,7 +14,7 @@ export const DATABASE_FILE_NAME = "pkgindex.db";
 export const SCHEMA_VERSION = 1;
 
 /** PRAGMA application_id: "pkgi" in ASCII; marks the file as ours. */
-export const APPLICATION_ID = 0x706b6769;
+const APPLICATION_ID = 0x706b6769;
 
 // Names are interned once in `packages`; an edge is two integers in a
 // WITHOUT ROWID table clustered by (pkg, dep), so a package's dependency list

@@ -11,7 +11,7 @@ const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
 
 /** The extended result code node:sqlite attaches as `errcode`, if any. */
-export function sqliteErrorCode(err: unknown): number | undefined {
+function sqliteErrorCode(err: unknown): number | undefined {
   const code = (err as { errcode?: unknown } | null)?.errcode;
   return typeof code === "number" ? code : undefined;
 }
@@ -41,13 +41,6 @@ export function describeSqliteError(err: unknown): string {
   const code = sqliteErrorCode(err);
   if (code === undefined) return message;
   return `${message} (${CODE_NAMES[code] ?? `SQLite code ${code}`})`;
-}
-
-export function isCorruptionError(err: unknown): boolean {
-  const code = sqliteErrorCode(err);
-  if (code === undefined) return false;
-  const primary = code & 0xff;
-  return primary === SQLITE_CORRUPT || primary === SQLITE_NOTADB;
 }
 
 /**

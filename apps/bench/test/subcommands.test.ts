@@ -1,0 +1,98 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, vi } from "vitest";
+import { commitsTable } from "../src/commits.ts";
+import { generatedDeps, generatedName } from "../src/generated-index.ts";
+import { metricSum } from "../src/metrics-text.ts";
+import { main } from "../src/cli.ts";
+import { startupTable } from "../src/startup.ts";
+import { parseLoad, yardstickTable } from "../src/yardsticks.ts";
+
+const FIXTURES = path.resolve(fileURLToPath(import.meta.url), "../fixtures");
+
+describe("metricSum", () => {
+  const text = [
+    "# HELP pkgindex_commands_total commands",
+    'pkgindex_commands_total{command="INDEX"} 3',
+    'pkgindex_commands_total{command="QUERY"} 4',
+    "pkgindex_commands_total_extra 100",
+    'pkgindex_thread_cpu_seconds_total{role="state-owner"} 0.5',
+    'pkgindex_thread_cpu_seconds_total{role="io-worker"} 2',
+    "pkgindex_store_commits_total 7",
+  ].join("\n");
+
+  it("sums a family's series, not a longer family's that starts with its name", () => {
+    expect(metricSum(text, "pkgindex_commands_total")).toBe(7);
+    expect(metricSum(text, "pkgindex_store_commits_total")).toBe(7);
+    expect(metricSum(text, "pkgindex_missing")).toBe(0);
+  });
+
+  it("keeps only the series with the label asked for", () => {
+    expect(metricSum(text, "pkgindex_thread_cpu_seconds_total", 'role="state-owner"')).toBe(0.5);
+  });
+});
+
+describe("the generated index", () => {
+  it("depends only on earlier packages, so every prefix can be indexed in order", () => {
+    for (let i = 0; i < 500; i++) {
+      for (const dep of generatedDeps(i)) expect(Number(dep.slice("lib-package-".length))).toBeLessThan(i);
+    }
+    expect(generatedDeps(4)).toEqual([]);
+    expect(generatedDeps(100)).toEqual(["lib-package-84", "lib-package-77", "lib-package-70", "lib-package-56", "lib-package-35"]);
+    expect(generatedName(7)).toBe("lib-package-7");
+  });
+});
+
+describe("report tables", () => {
+  it("commits: a dash where a layout has no batches", () => {
+    expect(commitsTable([{ workers: 0, sync: "full", depth: 8, commitsPerSecond: 370.4, commandsPerBatch: Number.NaN, commandsPerCommit: 491.26 }])).toBe(
+      ["| layout | --sync | depth | commits/s | commands per batch | commands per commit |", "|---|---|---:|---:|---:|---:|", "| w0 | full | 8 | 370 | – | 491.3 |"].join("\n"),
+    );
+  });
+
+  it("startup: one row per layout with its rounds in order", () => {
+    const runs = [
+      { workers: 0, millis: 1110, loadedMillis: 840 },
+      { workers: 3, millis: 1180, loadedMillis: 670 },
+      { workers: 0, millis: 750, loadedMillis: 580 },
+    ];
+    expect(startupTable(runs).split("\n").slice(2)).toEqual(["| `--workers 0` | 1.11 / 0.75 s | 0.84 / 0.58 s |", "| `--workers 3` | 1.18 s | 0.67 s |"]);
+  });
+
+  it("yardsticks: medians over rounds and ratios to every reference that ran", () => {
+    const loads = [parseLoad("c100d1mixed")!];
+    expect(loads[0]).toEqual({ key: "c100d1mixed", connections: 100, depth: 1, mix: "mixed" });
+    expect(parseLoad("100d1")).toBeNull();
+    const results = [
+      { label: "goref", load: "c100d1mixed", rps: 100, p99: 10, cpu: 10 },
+      { label: "goref", load: "c100d1mixed", rps: 300, p99: 30, cpu: 10 },
+      { label: "pkgindex-w0", load: "c100d1mixed", rps: 50, p99: 5, cpu: 20, commitsPerSec: 0 },
+      { label: "pkgindex-w0", load: "c100d1mixed", rps: 150, p99: 5, cpu: 20, commitsPerSec: 0 },
+    ];
+    const rows = yardstickTable(["goref", "pkgindex-w0"], loads, results).split("\n");
+    expect(rows[0]).toBe("| load | server | rps | p99 µs | server CPU µs/req | state-owner CPU µs/req | avg batch | commits/s | rps / goref | CPU / goref |");
+    expect(rows.slice(2)).toEqual(["| c100d1mixed | goref | 200 | 20 | 10.0 | – | – | – | 1.00 | 1.00 |", "| c100d1mixed | pkgindex-w0 | 100 | 5 | 20.0 | – | – | 0 | 0.50 | 2.00 |"]);
+  });
+});
+
+describe("bench yardsticks", () => {
+  it("runs loadgen against every server once per round and prints the table, pkgindex's own counters included", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const code = await main([
+        "yardsticks", "--rounds", "2", "--modes", "1", "--loads", "c2d3mixed", "--duration", "1s",
+        "--loadgen", path.join(FIXTURES, "fake-loadgen.mjs"), "--goref", path.join(FIXTURES, "fake-yardstick.mjs"), "--okserver", path.join(FIXTURES, "fake-yardstick.mjs"),
+      ]);
+      expect(code).toBe(0);
+      const printed = log.mock.calls.map((c) => String(c[0]));
+      const runs = printed.filter((l) => l.startsWith('{"round"')).map((l) => JSON.parse(l) as { round: number; label: string });
+      expect(runs.map((r) => `${r.round} ${r.label}`)).toEqual(["1 goref", "1 okserver", "1 pkgindex-w1", "2 goref", "2 okserver", "2 pkgindex-w1"]);
+      const table = printed.at(-1)!.trim().split("\n");
+      expect(table[2]).toBe("| c2d3mixed | goref | 2000 | 50 | 3.0 | – | – | – | 1.00 | 1.00 | 1.00 | 1.00 |");
+      // 4 commands a run, one worker batching them; memory store: no commits.
+      expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 50 \| 3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,1 @@
+export { type BrewEntry, BrewFormatError, formatBrew, parseBrew } from "./brew-format.ts";
