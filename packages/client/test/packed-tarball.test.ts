@@ -9,6 +9,14 @@ import { REPO_ROOT, startRealServer, type RealServer } from "./real-server.ts";
 const run = promisify(execFile);
 const PACKAGE_DIR = path.join(REPO_ROOT, "packages/client");
 
+/** A consumer's tsconfig checking one file; @types/node comes from this repository. */
+function consumerTsconfig(file: string): object {
+  return {
+    compilerOptions: { module: "nodenext", target: "es2022", strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(REPO_ROOT, "node_modules/@types")] },
+    files: [file],
+  };
+}
+
 /**
  * What a user outside the repository gets: the package is built, packed
  * with npm, installed from the tarball into an empty project (offline: it
@@ -83,12 +91,8 @@ describe("the packed @pkgindex/client", () => {
       path.join(dir, "bad.ts"),
       ['import { createClient } from "@pkgindex/client";', 'const n: number = await createClient().query("a");', "export { n };"].join("\n"),
     );
-    const tsconfig = (file: string) => ({
-      compilerOptions: { module: "nodenext", target: "es2022", strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(REPO_ROOT, "node_modules/@types")] },
-      files: [file],
-    });
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig("use.ts")));
-    writeFileSync(path.join(dir, "tsconfig.bad.json"), JSON.stringify(tsconfig("bad.ts")));
+    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(consumerTsconfig("use.ts")));
+    writeFileSync(path.join(dir, "tsconfig.bad.json"), JSON.stringify(consumerTsconfig("bad.ts")));
     const tsc = path.join(REPO_ROOT, "node_modules/.bin/tsc");
     await run(tsc, ["-p", "tsconfig.json"], { cwd: dir });
     // The declarations are real types, not `any`: a wrong use fails.
