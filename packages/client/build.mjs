@@ -3,13 +3,20 @@
 // declaration files from tsc, which esbuild does not write.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-rmSync("dist", { recursive: true, force: true });
+// `node build.mjs [outdir]`: the packing test builds into a directory of its
+// own, so it never removes the dist/ that other tests may be importing.
+const outdir = path.resolve(process.argv[2] ?? "dist");
+// Paths below are the package's own, wherever the build is started from.
+const packageDir = fileURLToPath(new URL(".", import.meta.url));
+rmSync(outdir, { recursive: true, force: true });
 await build({
+  absWorkingDir: packageDir,
   entryPoints: ["src/index.ts"],
-  outfile: "dist/index.js",
+  outfile: path.join(outdir, "index.js"),
   bundle: true,
   platform: "node",
   format: "esm",
@@ -21,12 +28,12 @@ await build({
 });
 // The workspace's tsc, found by path so the build also runs outside pnpm.
 const tsc = fileURLToPath(new URL("../../node_modules/.bin/tsc", import.meta.url));
-execFileSync(tsc, ["-p", "tsconfig.build.json"], { stdio: "inherit" });
+execFileSync(tsc, ["-p", path.join(packageDir, "tsconfig.build.json"), "--outDir", outdir], { stdio: "inherit" });
 
 // tsc keeps the sources' `./x.ts` specifiers in declarations; TypeScript
 // before 5.x and other tools resolve `./x.js` to x.d.ts, so ship that form.
-for (const file of readdirSync("dist")) {
+for (const file of readdirSync(outdir)) {
   if (!file.endsWith(".d.ts")) continue;
-  const text = readFileSync(`dist/${file}`, "utf8");
-  writeFileSync(`dist/${file}`, text.replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2"));
+  const text = readFileSync(path.join(outdir, file), "utf8");
+  writeFileSync(path.join(outdir, file), text.replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2"));
 }

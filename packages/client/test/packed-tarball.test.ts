@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -30,9 +30,14 @@ describe("the packed @pkgindex/client", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "pkgindex-client-pack-"));
-    // Build here rather than trust a dist/ that may predate the sources.
-    await run(process.execPath, ["build.mjs"], { cwd: PACKAGE_DIR });
-    const packed = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: PACKAGE_DIR });
+    // Build from the current sources rather than trust a dist/ that may
+    // predate them, into a copy of the package (package.json, README, the
+    // build), so the real dist/ is never half-written under other tests.
+    const copy = path.join(dir, "package");
+    mkdirSync(copy);
+    for (const f of ["package.json", "README.md"]) copyFileSync(path.join(PACKAGE_DIR, f), path.join(copy, f));
+    await run(process.execPath, ["build.mjs", path.join(copy, "dist")], { cwd: PACKAGE_DIR });
+    const packed = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: copy });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(dir, info.filename);
     files = info.files.map((f) => f.path).toSorted();
