@@ -1,5 +1,6 @@
 import yargs from "yargs";
 import { isPkgIndexError } from "@pkgindex/errors";
+import { CLIENT_COMMAND } from "./client-command.ts";
 import { DUMP_COMMAND } from "./dump-command.ts";
 import { LOAD_COMMAND } from "./load-command.ts";
 import { serveCommand } from "./serve-command.ts";
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(DUMP_COMMAND)
     .command(LOAD_COMMAND)
+    .command(CLIENT_COMMAND)
     .demandCommand(1, "name a command: serve, dump or load")
     .help()
     .version(false)
