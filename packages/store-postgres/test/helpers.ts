@@ -61,3 +61,12 @@ export async function waitForLockWaiters(cluster: TestCluster, database: string,
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Polls a condition every 10 ms until it holds, failing after a bounded deadline. */
+export async function waitUntil(condition: () => boolean, deadlineMillis = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMillis;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${deadlineMillis} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -26,7 +26,10 @@ function byName(a: string, b: string): number {
 export class Model {
   readonly packages = new Map<string, Set<string>>();
   readonly changes: Change[] = [];
-  constructor(readonly allowCycles: boolean) {}
+  readonly allowCycles: boolean;
+  constructor(allowCycles: boolean) {
+    this.allowCycles = allowCycles;
+  }
 
   /** Is `target` reachable from `from` along dependency edges (from itself counts)? */
   private reaches(from: string, target: string): boolean {
