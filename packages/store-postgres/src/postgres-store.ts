@@ -1,5 +1,5 @@
 import { PkgIndexError } from "@pkgindex/errors";
-import { Client, type ClientConfig } from "pg";
+import { Client, type ClientConfig, type QueryConfig } from "pg";
 import { bulkLoadInto, type PgBulkLoadOptions, type PgBulkLoadStats } from "./bulk-load.ts";
 import { dependencyOrder } from "./dependency-order.ts";
 import { migrate, SchemaRefusal, type MigrationResult } from "./migrate.ts";
@@ -28,6 +28,16 @@ export interface PostgresStoreOptions {
   signal?: AbortSignal;
   /** application_name shown in pg_stat_activity. Default "pkgindex". */
   applicationName?: string;
+  /**
+   * How long applyBatch waits for its reply, in milliseconds, before it
+   * gives the connection up and reports PKGI_PG_COMMIT_UNKNOWN (the batch
+   * may still commit: the server is not told). Without it a network
+   * partition holds a batch until TCP gives up, which on Linux takes about
+   * 15 minutes. Default 0: no limit (the caller decides; the writer lock
+   * makes a batch wait for other nodes' batches, so keep it well above
+   * their latency).
+   */
+  commitTimeoutMillis?: number;
 }
 
 export interface RetryInfo {
@@ -164,7 +174,9 @@ export class PostgresStore {
           text: "SELECT pkgindex.apply($1, $2)",
           values: [lines, this.allowCycles],
           rowMode: "array",
-        });
+          // pg's per-query read timeout (missing from @types/pg's QueryConfig).
+          query_timeout: this.#options.commitTimeoutMillis || undefined,
+        } as QueryConfig);
         codes = result.rows[0][0];
       } catch (err) {
         throw this.#commitError(client, err);

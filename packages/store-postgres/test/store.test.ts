@@ -225,6 +225,28 @@ describe("failed and unknown commits", () => {
     expect(await store.dumpEntries()).toEqual([{ name: "a", deps: [] }, { name: "c", deps: ["a"] }]);
   });
 
+  it("a batch past commitTimeoutMillis is PKGI_PG_COMMIT_UNKNOWN, and it may indeed commit later", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    const store = await connect(url, { commitTimeoutMillis: 300 });
+    await store.applyBatch("INDEX|a|");
+    const holder = await session(url);
+    await holder.query("BEGIN");
+    await holder.query(`SELECT pg_advisory_xact_lock(${WRITER_LOCK_KEY})`);
+    const started = performance.now();
+    const err = await rejection(store.applyBatch("INDEX|b|a"));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(err).toMatchObject({ code: "PKGI_PG_COMMIT_UNKNOWN", oneLine: true });
+    expect(err.message).toMatch(/Query read timeout/);
+    // The server was never told: once the lock is free the abandoned batch
+    // (first in the lock's queue) commits. This is why an unknown outcome
+    // must not be answered FAIL.
+    await waitForLockWaiters(env.cluster, db, 1);
+    await holder.query("COMMIT");
+    await holder.end();
+    expect(codes(await store.applyBatch("QUERY|b|"))).toEqual([0]);
+  });
+
   it("an idle connection that dies does not crash the process; the next call reconnects", async () => {
     const url = await env.cluster.createDatabase();
     const store = await connect(url);
