@@ -123,7 +123,8 @@ BEGIN
   IF right(batch, 1) = E'\n' THEN
     batch := left(batch, -1);
   END IF;
-  lines := string_to_array(batch, E'\n');
+  -- string_to_array('') is an empty array, but E'\n' is one (empty) line.
+  lines := CASE WHEN batch = '' THEN ARRAY[''] ELSE string_to_array(batch, E'\n') END;
 
   -- Writer serialization: one transaction-level advisory lock, taken before
   -- the first read of a batch that can write, held until COMMIT. Why not a

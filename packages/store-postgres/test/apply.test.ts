@@ -58,6 +58,8 @@ describe("pkgindex.apply", () => {
     expect(codes(await store.applyBatch(""))).toEqual([]);
     expect(codes(await store.applyBatch("INDEX|a|"))).toEqual([0]);
     expect(codes(await store.applyBatch("QUERY|a|\nQUERY|b|\n"))).toEqual([0, 1]);
+    expect(codes(await store.applyBatch("\n"))).toEqual([2]);
+    expect(codes(await store.applyBatch("QUERY|a|\n\nQUERY|a|"))).toEqual([0, 2, 0]);
   });
 
   it("refuses cycles, self-dependencies included, and only on a re-INDEX that changes the list", async () => {
