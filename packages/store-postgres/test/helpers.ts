@@ -22,8 +22,8 @@ export function useCluster(): { readonly cluster: TestCluster } {
 }
 
 
-/** PostgresStore.connect with a short default timeout; closed after the file (before its cluster stops). */
-export async function connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+/** PostgresStore.connect with a short default timeout (url undefined: from the PG* variables); closed after the file (before its cluster stops). */
+export async function connect(url: string | undefined, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const store = await PostgresStore.connect({ connectionString: url, connectTimeoutMillis: 10_000, ...options });
   opened.push(store);
   return store;

@@ -34,6 +34,22 @@ describe("start-up", () => {
     expect(await env.cluster.sql(db, "SELECT version FROM pkgindex.schema_version")).toEqual([{ version: SCHEMA_VERSION }]);
   });
 
+  it("with no connection string, connects from the libpq PG* environment variables", async () => {
+    const url = await env.cluster.createDatabase();
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { PGHOST: env.cluster.socketDir, PGPORT: String(env.cluster.port), PGUSER: "postgres", PGDATABASE: databaseOf(url) });
+      const store = await connect(undefined);
+      expect(store.target).toBe(`postgres@${env.cluster.socketDir}:${env.cluster.port}/${databaseOf(url)}`);
+      expect(codes(await store.applyBatch("INDEX|a|\nQUERY|a|"))).toEqual([0, 0]);
+    } finally {
+      for (const key of ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
   it("refuses a newer schema at once (no retrying until the timeout) and leaves it untouched", async () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
