@@ -17,7 +17,7 @@ export interface PostgresStoreOptions {
    * How long connect() (and a reconnect after a lost connection) keeps
    * retrying, in milliseconds, before it gives up with
    * PKGI_PG_CONNECT_FAILED. Containers start before their database. Default
-   * 30,000; 0 tries once.
+   * 30,000; 0 tries once (each attempt gets at least 1 s to connect).
    */
   connectTimeoutMillis?: number;
   /** Accept INDEX lists that close a cycle (`--allow-cycles`). */
@@ -65,6 +65,7 @@ export interface PgEntry {
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
 const FIRST_DELAY = 100;
 const MAX_DELAY = 2_000;
+const ATTEMPT_FLOOR = 1_000;
 
 function sleep(millis: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -368,7 +369,7 @@ export class PostgresStore {
 
 /** One attempt: connect, make the session READ COMMITTED (pkgindex.apply needs it), migrate. */
 async function openOnce(config: ClientConfig, timeoutMillis: number, target: string): Promise<{ client: Client; migration: MigrationResult }> {
-  const client = new Client({ ...config, connectionTimeoutMillis: Math.max(1, timeoutMillis) });
+  const client = new Client({ ...config, connectionTimeoutMillis: timeoutMillis });
   client.on("error", () => {}); // reported through the pending connect() or query
   try {
     await client.connect();
@@ -388,7 +389,10 @@ async function openWithRetry(config: ClientConfig, options: PostgresStoreOptions
   let delay = FIRST_DELAY;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await openOnce(config, Math.max(1, deadline - performance.now()), target);
+      // Each attempt may use what is left of the deadline, but at least a
+      // second: an attempt cut at a few milliseconds could never succeed (so
+      // the last one can end up to a second past the deadline).
+      return await openOnce(config, Math.max(ATTEMPT_FLOOR, deadline - performance.now()), target);
     } catch (err) {
       if (err instanceof SchemaRefusal) throw new PkgIndexError(err.code, { ...err.details });
       const remaining = deadline - performance.now();
