@@ -16,6 +16,14 @@ export const ERROR_CATALOGUE = {
   PKGI_LOAD_FILE: "cannot load {path}: {reason}",
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
   PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
+  // PostgreSQL store (@pkgindex/store-postgres). {target} is user@host:port/database, never a password.
+  PKGI_PG_CONNECT_FAILED: "cannot connect to PostgreSQL {target} within {seconds} s: {reason}",
+  PKGI_PG_NEWER_SCHEMA: "PostgreSQL database {target} has pkgindex schema version {found}; this pkgindex understands up to {supported}",
+  PKGI_PG_SCHEMA: "PostgreSQL database {target} cannot hold the pkgindex schema: {reason}",
+  PKGI_PG_COMMIT_FAILED: "PostgreSQL {target} did not commit the batch (nothing of it is stored): {reason}",
+  PKGI_PG_COMMIT_UNKNOWN: "lost PostgreSQL {target} before the batch's commit was confirmed (it may or may not be stored): {reason}",
+  PKGI_PG_READ_FAILED: "reading the index from PostgreSQL {target} failed: {reason}",
+  PKGI_PG_CLOSED: "the PostgreSQL store for {target} is closed",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
