@@ -1,4 +1,6 @@
-import type { LoadStats, Store } from "@pkgindex/store";
+import type { Store } from "@pkgindex/store";
+
+type LoadStats = ReturnType<Store["load"]>;
 
 /**
  * A durable-looking store whose commits the test resolves or fails by hand,
