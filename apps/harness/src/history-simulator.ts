@@ -1,4 +1,5 @@
-import type { Command, History, HistoryOp } from "./history.ts";
+import type { History, HistoryOp } from "./history.ts";
+import { randomOperation } from "./op-mix.ts";
 import { Rng } from "./rng.ts";
 import { SpecModel } from "./spec-model.ts";
 
@@ -50,7 +51,8 @@ export function simulateHistory(options: SimulateOptions): History {
     }
     if (who === -1) break;
     if (phase[who] === IDLE) {
-      const op = randomOp(rng, names, who, when);
+      const op = randomOperation(rng, names, who);
+      op.invoke = when;
       ops.push(op);
       issued++;
       pending[who] = op;
@@ -74,11 +76,4 @@ export function simulateHistory(options: SimulateOptions): History {
     }
   }
   return { label: `simulated (seed ${options.seed})`, names, ops };
-}
-
-function randomOp(rng: Rng, names: readonly string[], client: number, invoke: number): HistoryOp {
-  const r = rng.float();
-  const command: Command = r < 0.45 ? "INDEX" : r < 0.65 ? "REMOVE" : "QUERY";
-  const deps = command === "INDEX" ? [...new Set(Array.from({ length: rng.int(3) }, () => rng.pick(names)))] : [];
-  return { client, command, name: rng.pick(names), deps, invoke, respond: null, reply: null };
 }

@@ -8,6 +8,13 @@ export type Command = "INDEX" | "REMOVE" | "QUERY";
 export interface HistoryOp {
   /** The client (one connection at a time, in the order it sent) that issued it. */
   client: number;
+  /**
+   * The client's connection it went out on (a new number on each
+   * reconnect). Commands on one connection take effect in the order sent
+   * (DESIGN.md §2-3: in-order replies, applied in arrival order), which only
+   * binds pipelined requests; undefined: no such promise.
+   */
+  connection?: number;
   command: Command;
   name: string;
   /** INDEX only; empty for REMOVE and QUERY. */

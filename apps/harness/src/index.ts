@@ -13,3 +13,8 @@ export { depsMask, EMPTY_STATE, isIndexed, KIND_INDEX, KIND_QUERY, KIND_REMOVE, 
 export { shrinkViolation, type Witness, type WitnessOp } from "./shrink.ts";
 export { SpecModel, type SpecEntry, type SpecReply } from "./spec-model.ts";
 export { formatWitness } from "./witness-format.ts";
+export { CHECK_EXIT_LINEARIZABLE, CHECK_EXIT_UNDECIDED, CHECK_EXIT_USAGE, CHECK_EXIT_VIOLATION, checkMain } from "./check-cli.ts";
+export { formatCheckMarkdown, formatCheckSummary } from "./check-report.ts";
+export { type CheckRunOptions, type CheckRunResult, type Outcome, type RunProgress, runCheck } from "./check-run.ts";
+export { randomOperation } from "./op-mix.ts";
+export { RecordingClient, type RecordingClientOptions } from "./recording-client.ts";

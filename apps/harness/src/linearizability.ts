@@ -16,6 +16,9 @@ import { EMPTY_STATE, KIND_INDEX, KIND_QUERY, KIND_REMOVE, MAX_NAMES, type Step,
  * split per name; callers keep each history to a small name set instead
  * (see History).
  *
+ * Pipelined commands on one connection take effect in the order sent
+ * (HistoryOp.connection): a call waits for its predecessor's.
+ *
  * An operation without a reply may have taken effect at any moment after
  * its invocation, or never. It is given a return at +infinity and accepts
  * any reply; "never" needs nothing more, because linearizing it after
@@ -57,6 +60,8 @@ interface Packed {
   reply: Uint8Array;
   invoke: Float64Array;
   respond: Float64Array;
+  /** The previous op on the same connection (it must take effect first), or -1. */
+  after: Int32Array;
 }
 
 function pack(history: History): Packed {
@@ -79,7 +84,9 @@ function pack(history: History): Packed {
     reply: new Uint8Array(n),
     invoke: new Float64Array(n),
     respond: new Float64Array(n),
+    after: new Int32Array(n).fill(-1),
   };
+  const lastOnConnection = new Map<string, number>();
   ops.forEach((op, i) => {
     packed.kind[i] = KINDS[op.command];
     packed.name[i] = id(op.name);
@@ -87,6 +94,11 @@ function pack(history: History): Packed {
     packed.reply[i] = op.reply === null ? REPLY_UNKNOWN : op.reply === "OK" ? REPLY_OK : op.reply === "FAIL" ? REPLY_FAIL : REPLY_IMPOSSIBLE;
     packed.invoke[i] = op.invoke;
     packed.respond[i] = op.reply === null || op.respond === null ? Number.POSITIVE_INFINITY : op.respond;
+    if (op.connection !== undefined) {
+      const key = `${op.client}/${op.connection}`;
+      packed.after[i] = lastOnConnection.get(key) ?? -1;
+      lastOnConnection.set(key, i);
+    }
   });
   return packed;
 }
@@ -137,7 +149,9 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   // numbers instead of an n-bit set per entry.
   let hi = 0;
   const holes: number[] = [];
+  const linearized = new Uint8Array(n);
   const add = (op: number): void => {
+    linearized[op] = 1;
     if (op < hi) {
       holes.splice(holes.indexOf(op), 1);
     } else {
@@ -146,6 +160,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     }
   };
   const drop = (op: number): void => {
+    linearized[op] = 0;
     if (op === hi - 1) {
       hi = op;
       while (holes.length > 0 && holes[holes.length - 1] === hi - 1) {
@@ -172,6 +187,10 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     if (steps > maxSteps || ((steps & 4095) === 0 && performance.now() > deadline)) return { verdict: "undecided", steps, ops: n };
     if ((entry & 1) === 0) {
       const op = entry >> 1;
+      if (p.after[op] !== -1 && linearized[p.after[op]] === 0) {
+        entry = next[entry];
+        continue;
+      }
       step(state, p.kind[op], p.name[op], p.deps[op], p.names, out);
       const r = p.reply[op];
       if (r === REPLY_UNKNOWN || (r === REPLY_OK && out.ok) || (r === REPLY_FAIL && !out.ok)) {

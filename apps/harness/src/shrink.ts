@@ -11,6 +11,7 @@ import { type CheckOptions, checkHistory } from "./linearizability.ts";
  *    Every prefix of a linearizable history is linearizable (Herlihy and
  *    Wing), so the earliest cut that fails is where the violation happened;
  *    cuts are monotone, so a binary search over the response times finds it.
+ *    (Those answered after T with FAIL are left out: see prefixAt.)
  * 2. Drop what cannot matter: a QUERY, and any command refused with FAIL,
  *    leaves the spec's state as it was, so deleting one only removes a
  *    constraint; each is dropped when the rest still fails. INDEX and
@@ -49,8 +50,12 @@ function prefixAt(history: History, cut: number): WitnessOp[] {
   for (const op of history.ops) {
     if (op.invoke > cut) continue;
     const answeredAfterCut = op.reply !== null && op.respond !== null && op.respond > cut;
-    // An unanswered QUERY neither changes nor shows anything.
+    // An unanswered QUERY neither changes nor shows anything. Nor, in any
+    // linearization of the whole history, does a command whose reply (come
+    // after the cut) was FAIL: it changed nothing, so leaving it out keeps
+    // the implication, and spares the search an unanswered operation.
     if (op.command === "QUERY" && (answeredAfterCut || op.reply === null)) continue;
+    if (answeredAfterCut && op.reply !== "OK") continue;
     out.push({ op, answeredAfterCut });
   }
   return out;
