@@ -15,9 +15,12 @@ const run = (port: number, overrides: Partial<CheckRunOptions> = {}) =>
   runCheck({ targets: [{ host: "127.0.0.1", port }], clients: 10, seconds: 10, rounds: 30, seed: 1, ...overrides });
 
 describe("the checker against in-process servers", () => {
-  it.each([1, 4])("passes the correct reference server at pipeline %i", async (pipeline) => {
+  it.each([
+    [10, 1],
+    [4, 4],
+  ])("passes the correct reference server with %i clients at pipeline %i", async (clients, pipeline) => {
     server = await startIndexServer();
-    const result = await run(server.port, { pipeline });
+    const result = await run(server.port, { clients, pipeline });
     expect(result.reason).toBeNull();
     expect(result.outcome).toBe("linearizable");
     expect(result.histories).toBe(30);
@@ -32,7 +35,8 @@ describe("the checker against in-process servers", () => {
     ["replies reordered on a connection", { reverseReplies: true }, 4],
   ])("catches %s, with a small witness that is itself a violation", async (_, bugs, pipeline) => {
     server = await startIndexServer(bugs);
-    const result = await run(server.port, { pipeline });
+    // Pipelined with 4 clients: see checker-pkgindex.test.ts on operations in flight.
+    const result = await run(server.port, { pipeline, clients: pipeline === 1 ? 10 : 4 });
     expect(result.outcome).toBe("violation");
     const witness = result.witness!;
     expect(witness.ops.length).toBeLessThan(witness.historyOps);
