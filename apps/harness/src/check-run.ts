@@ -204,10 +204,13 @@ async function runClientRound(client: RecordingClient, rng: Rng, names: readonly
   let left = count;
   while (left > 0) {
     if (!client.connected) await client.connect();
-    if (client.inFlight === 0 && rng.percent(disconnects)) {
+    if (rng.percent(disconnects)) {
       // Half the time the whole line but its newline: the cut most likely to be mistaken for a request.
       const line = `INDEX|${rng.pick(names)}|`;
-      client.disconnectMidLine(rng.percent(50) ? line : line.slice(0, 1 + rng.int(line.length - 1)), rng.percent(50));
+      const fragment = rng.percent(50) ? line : line.slice(0, 1 + rng.int(line.length - 1));
+      const reset = rng.percent(50);
+      await client.whenBelow(1); // only an idle connection: nothing in flight is lost to it
+      if (client.connected) client.disconnectMidLine(fragment, reset);
       continue;
     }
     await client.whenBelow(pipeline);

@@ -13,6 +13,11 @@ export interface SpecEntry {
   deps: string[];
 }
 
+/** Byte order for ASCII names, as `pkgindex dump` sorts. */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class SpecModel {
   private readonly packages = new Map<string, Set<string>>();
 
@@ -89,7 +94,6 @@ export class SpecModel {
 
   /** Every indexed package with its dependencies, both sorted by name (byte order, as `pkgindex dump` sorts). */
   entries(): SpecEntry[] {
-    const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     return [...this.packages.keys()].toSorted(byName).map((name) => ({ name, deps: [...this.packages.get(name)!].toSorted(byName) }));
   }
 }

@@ -16,11 +16,14 @@ const history = (...ops: HistoryOp[]): History => ({ label: "test", names: NAMES
  * which every answered operation gets the spec's reply. An unanswered one
  * accepts any reply; placed last it changes nothing seen, which is "never".
  */
+function respondOf(o: HistoryOp): number {
+  return o.reply === null || o.respond === null ? Number.POSITIVE_INFINITY : o.respond;
+}
+
 function bruteForce(h: History): boolean {
   const ops = h.ops;
   const used = new Array(ops.length).fill(false);
   const order: number[] = [];
-  const respond = (o: HistoryOp): number => (o.reply === null || o.respond === null ? Number.POSITIVE_INFINITY : o.respond);
   const extend = (): boolean => {
     if (order.length === ops.length) {
       const model = new SpecModel();
@@ -32,7 +35,7 @@ function bruteForce(h: History): boolean {
     for (let i = 0; i < ops.length; i++) {
       if (used[i]) continue;
       // i may go next only if no unplaced op replied before i was invoked.
-      if (ops.some((o, j) => !used[j] && j !== i && respond(o) < ops[i].invoke)) continue;
+      if (ops.some((o, j) => !used[j] && j !== i && respondOf(o) < ops[i].invoke)) continue;
       used[i] = true;
       order.push(i);
       if (extend()) return true;
@@ -72,6 +75,16 @@ describe("the linearizability checker", () => {
     expect(checkHistory(early).verdict).toBe("violation");
     const undone = history(op("INDEX|a|", 0, null, null), op("QUERY|a|", 1, 2, "OK", 1), op("QUERY|a|", 3, 4, "FAIL", 1));
     expect(checkHistory(undone).verdict).toBe("violation");
+  });
+
+  it("keeps pipelined commands on one connection in the order sent, and only there", () => {
+    // Sent together on one connection: INDEX a then QUERY a. FAIL would need the QUERY first.
+    const pipelined = (connection: number | undefined, second: number | undefined): History =>
+      history({ ...op("INDEX|a|", 0, 2, "OK"), connection }, { ...op("QUERY|a|", 0, 2, "FAIL"), connection: second });
+    expect(checkHistory(pipelined(1, 1)).verdict).toBe("violation");
+    // On different connections (or without the promise) the two are merely concurrent.
+    expect(checkHistory(pipelined(1, 2)).verdict).toBe("linearizable");
+    expect(checkHistory(pipelined(undefined, undefined)).verdict).toBe("linearizable");
   });
 
   it("judges ERROR to a well-formed command a violation", () => {
