@@ -47,6 +47,11 @@ function bruteForce(h: History): boolean {
   return extend();
 }
 
+/** INDEX a then QUERY a, sent at once, on the given connections. */
+function pipelined(connection: number | undefined, second: number | undefined): History {
+  return history({ ...op("INDEX|a|", 0, 2, "OK"), connection }, { ...op("QUERY|a|", 0, 2, "FAIL"), connection: second });
+}
+
 describe("the linearizability checker", () => {
   it("accepts a sequential history that follows the spec and refuses one that does not", () => {
     const ok = history(op("INDEX|a|", 0, 1, "OK"), op("INDEX|b|a", 2, 3, "OK"), op("REMOVE|a|", 4, 5, "FAIL"), op("QUERY|a|", 6, 7, "OK"));
@@ -79,8 +84,6 @@ describe("the linearizability checker", () => {
 
   it("keeps pipelined commands on one connection in the order sent, and only there", () => {
     // Sent together on one connection: INDEX a then QUERY a. FAIL would need the QUERY first.
-    const pipelined = (connection: number | undefined, second: number | undefined): History =>
-      history({ ...op("INDEX|a|", 0, 2, "OK"), connection }, { ...op("QUERY|a|", 0, 2, "FAIL"), connection: second });
     expect(checkHistory(pipelined(1, 1)).verdict).toBe("violation");
     // On different connections (or without the promise) the two are merely concurrent.
     expect(checkHistory(pipelined(1, 2)).verdict).toBe("linearizable");
