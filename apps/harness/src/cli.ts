@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import yargs from "yargs";
+import { checkMain } from "./check-cli.ts";
 import { ConnectError } from "./connection.ts";
 import { type Dataset, DataError, describe, loadBrewFile } from "./dataset.ts";
 import { generateDag } from "./generate.ts";
@@ -33,7 +34,8 @@ function parse(argv: string[]) {
     .usage(
       "$0 [options]\n\nRuns the challenge harness against a server speaking the pkgindex line protocol:\n" +
         "remove everything, brute-force index, query all (OK), brute-force remove, query all (FAIL),\n" +
-        "checking every reply for consistency. Exit 0 only when every check passed.",
+        "checking every reply for consistency. Exit 0 only when every check passed.\n\n" +
+        "$0 check [options]: records a concurrent history and checks it for linearizability (check --help).",
     )
     .options({
       host: { type: "string", default: "127.0.0.1", describe: "Server host" },
@@ -63,6 +65,8 @@ function parse(argv: string[]) {
 
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A subcommand by its first word, so the challenge run keeps its flags-only command line.
+  if (argv[0] === "check") return checkMain(argv.slice(1));
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);

@@ -1,12 +1,12 @@
 import { cpSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dumpBrew, openStore, parseBrew } from "@pkgindex/store";
+import { SpecModel } from "@pkgindex/harness";
+import { dumpBrew, formatBrew, openStore, parseBrew } from "@pkgindex/store";
 import { below, randomMutation, seededRandom } from "./support/crash-workload.ts";
 import { removeTempDirs, tempDir } from "./support/index-files.ts";
 import { LineClient } from "./support/line-client.ts";
 import { pkgindexEntry } from "./support/pkgindex-entry.ts";
-import { ReferenceModel } from "./support/reference-model.ts";
 import { runCli, type ServerProcess, startServer } from "./support/server-process.ts";
 
 afterAll(removeTempDirs);
@@ -76,6 +76,25 @@ async function pipelineUntilKilled(server: ServerProcess, client: LineClient, ra
   pump();
   await Promise.all([server.exited, client.waitForClose()]);
   return { issued, replies: client.replies.slice(base) };
+}
+
+/**
+ * The reference the replay is judged by: the harness's plain spec model,
+ * which shares no code with the graph under test (a DependencyGraph as the
+ * model would repeat any bug of its own), fed a dump and dumped the way
+ * `pkgindex dump` writes.
+ */
+class ReferenceModel {
+  private readonly spec: SpecModel;
+  constructor(dump: string) {
+    this.spec = SpecModel.fromEntries(parseBrew(dump, "state"));
+  }
+  apply(line: string): string {
+    return this.spec.apply(line);
+  }
+  dump(): string {
+    return formatBrew(this.spec.entries());
+  }
 }
 
 /**
