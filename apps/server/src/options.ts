@@ -13,6 +13,12 @@ export const SERVE_OPTIONS = {
     default: "auto",
     describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 8)",
   },
+  reads: {
+    type: "string",
+    default: "local",
+    choices: ["local", "owner"],
+    describe: "Worker mode: local answers QUERY in the I/O worker from the shared read view; owner sends every command to the state owner (the pure actor path, for comparison)",
+  },
   store: { type: "string", default: "sqlite", choices: ["sqlite", "memory"], describe: "Where the index is kept: sqlite (durable, in --data-dir) or memory (lost at exit)" },
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database (created if missing)" },
   sync: { type: "string", default: "full", choices: ["full", "normal", "off"], describe: "SQLite synchronous setting: full survives power loss; normal survives a process crash; off trusts the OS" },
@@ -38,6 +44,7 @@ export interface RawServeOptions {
   host: string;
   port: number;
   workers: string;
+  reads: string;
   store: string;
   dataDir: string;
   sync: string;
@@ -109,6 +116,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     host: raw.host,
     port: integer("port", raw.port, 0, 65535),
     workers,
+    reads: raw.reads as ServerConfig["reads"],
     store: raw.store as ServerConfig["store"],
     dataDir: path.resolve(raw.dataDir),
     sync: raw.sync as ServerConfig["sync"],

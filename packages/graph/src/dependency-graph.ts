@@ -1,5 +1,5 @@
 import { EdgePool } from "./edge-pool.ts";
-import { NameTable } from "./name-table.ts";
+import { NameTable, type NameTableOptions } from "./name-table.ts";
 import {
   INDEX_ADDED,
   INDEX_CYCLE,
@@ -14,6 +14,8 @@ import {
 export interface GraphOptions {
   /** Accept INDEX lists that close a cycle (self-dependencies included). */
   allowCycles: boolean;
+  /** How the name table keeps its arrays (shared with reader threads in worker mode). */
+  names?: NameTableOptions;
 }
 
 const COMMA = 44;
@@ -33,7 +35,7 @@ const COMMA = 44;
  */
 export class DependencyGraph {
   readonly allowCycles: boolean;
-  readonly names = new NameTable();
+  readonly names: NameTable;
   private indexed = new Uint8Array(1024);
   private depStart = new Int32Array(1024);
   private depLength = new Int32Array(1024);
@@ -52,6 +54,12 @@ export class DependencyGraph {
 
   constructor(options: Partial<GraphOptions> = {}) {
     this.allowCycles = options.allowCycles ?? false;
+    this.names = new NameTable(options.names);
+  }
+
+  /** Whether the package with id `id` is indexed (ids from `names`). */
+  isIndexedId(id: number): boolean {
+    return this.indexed[id] === 1;
   }
 
   /** Indexed packages. */

@@ -1,5 +1,5 @@
 export { DependencyGraph } from "./dependency-graph.ts";
-export { NameTable } from "./name-table.ts";
+export { NameReader, NameTable, type NameTables } from "./name-table.ts";
 export {
   INDEX_ADDED,
   INDEX_CYCLE,

@@ -17,6 +17,8 @@ export class CommandStats {
   readonly connectionsRejected = new Float64Array(REJECT_REASONS.length);
   batches = 0;
   batchedCommands = 0;
+  /** QUERYs an I/O worker answered from the read view, without the hop. */
+  localReads = 0;
   connectionsAccepted = 0;
   connectionsOpen = 0;
   /** Store commits (group commits) that wrote something. */

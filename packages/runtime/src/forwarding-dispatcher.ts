@@ -1,7 +1,9 @@
 import type { MessagePort } from "node:worker_threads";
-import { REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
+import type { CommandStats } from "@pkgindex/metrics";
+import { CMD_QUERY, REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
 import type { CommandDispatcher, Connection } from "./connection.ts";
 import { ReplyBatch } from "./reply-batch.ts";
+import type { ReadViewReader, ReadViewTables } from "./read-view.ts";
 
 const INITIAL_BATCH_BYTES = 64 * 1024;
 /** Past this, a batch goes out before the turn ends: bounds one message. */
@@ -25,10 +27,19 @@ export class ForwardingDispatcher implements CommandDispatcher {
   private readonly freeBatches: ReplyBatch[] = [];
   private sendScheduled = false;
 
-  constructor(port: MessagePort) {
+  private readonly view: ReadViewReader | null;
+  private readonly stats: CommandStats;
+
+  /** `view`: answer QUERY from the read view when it may (--reads local); null: always forward. */
+  constructor(port: MessagePort, view: ReadViewReader | null, stats: CommandStats) {
     this.port = port;
+    this.view = view;
+    this.stats = stats;
     this.batch = this.takeBuffer(INITIAL_BATCH_BYTES);
-    port.on("message", (codes: Uint8Array) => this.onReply(codes));
+    port.on("message", (m: Uint8Array | ReadViewTables) => {
+      if (m instanceof Uint8Array) this.onReply(m);
+      else this.view?.update(m);
+    });
   }
 
   /** Batches in flight to the state owner (for tests and metrics). */
@@ -36,7 +47,18 @@ export class ForwardingDispatcher implements CommandDispatcher {
     return this.inFlight.length;
   }
 
-  dispatch(conn: Connection, buf: Buffer, start: number, end: number, _shape: LineShape): number {
+  dispatch(conn: Connection, buf: Buffer, start: number, end: number, shape: LineShape): number {
+    // A QUERY with nothing of its connection still at the state owner may
+    // skip the hop: every earlier command of this connection has its reply,
+    // so the view already shows its effect (published before the reply).
+    if (this.view !== null && shape.command === CMD_QUERY && conn.pendingAtOwner === 0) {
+      const code = this.view.query(buf, shape.nameStart, shape.nameEnd);
+      if (code >= 0) {
+        this.stats.results[CMD_QUERY * 3 + code]++;
+        this.stats.localReads++;
+        return code;
+      }
+    }
     const needed = this.length + (end - start) + 1;
     if (needed > this.batch.length) this.growBatch(needed);
     buf.copy(this.batch, this.length, start, end);

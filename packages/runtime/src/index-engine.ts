@@ -4,6 +4,7 @@ import { CommandStats } from "@pkgindex/metrics";
 import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
 import { openStore, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
 import { CommitPipeline } from "./commit-pipeline.ts";
+import type { ReadViewWriter } from "./read-view.ts";
 
 const NEWLINE = 10;
 
@@ -79,11 +80,17 @@ export class IndexEngine {
    * Opens the store and loads it. Throws a PkgIndexError (store unusable,
    * integrity) with the store closed again.
    */
-  static open(options: EngineOptions): { engine: IndexEngine; loaded: LoadedIndex } {
+  static open(options: EngineOptions, view?: ReadViewWriter): { engine: IndexEngine; loaded: LoadedIndex } {
     const store = openStore({ kind: options.store, dataDir: options.dataDir, sync: options.sync });
-    const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles }), store);
+    const names = view === undefined ? undefined : { shared: true, onReplaced: () => view.replaced() };
+    const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles, names }), store);
     try {
-      return { engine, loaded: engine.load() };
+      const loaded = engine.load();
+      if (view !== undefined) {
+        view.bind(engine.graph);
+        engine.setChangeListener(view);
+      }
+      return { engine, loaded };
     } catch (err) {
       store.close();
       throw err;

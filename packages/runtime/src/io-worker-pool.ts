@@ -177,6 +177,13 @@ export class IoWorkerPool {
   }
 
   private delayedSpawn(): Promise<ControlClient> {
-    return new Promise<void>((resolve) => setTimeout(resolve, RESPAWN_DELAY_MS)).then(() => this.spawnIdle());
+    const spawned = new Promise<void>((resolve) => setTimeout(resolve, RESPAWN_DELAY_MS)).then(() => {
+      // A spare due after stop() would be a thread nobody ends.
+      if (this.stopping) throw new Error("the I/O worker pool is stopping");
+      return this.spawnIdle();
+    });
+    // A spare that failed to start is reported where it is used, if ever.
+    spawned.catch(() => undefined);
+    return spawned;
   }
 }

@@ -6,13 +6,14 @@ import { ConnectionServer } from "./connection-server.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { createLogger } from "./logger.ts";
+import { ReadViewReader } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import type { IoWorkerData } from "./thread-messages.ts";
 
 const data = workerData as IoWorkerData;
 const { config } = data;
 const stats = new CommandStats();
-const dispatcher = new ForwardingDispatcher(data.statePort);
+const dispatcher = new ForwardingDispatcher(data.statePort, config.reads === "local" ? new ReadViewReader() : null, stats);
 const parent = parentPort!;
 // Set by the supervisor's "listen": until then this thread is the warm spare.
 let index = 0;

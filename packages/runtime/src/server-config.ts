@@ -10,6 +10,8 @@ export interface ServerConfig {
   port: number;
   /** 0: one thread does everything; N: N I/O workers plus a state owner. */
   workers: number;
+  /** Worker mode: `local` lets I/O workers answer QUERY from the shared read view; `owner` sends every command to the state owner. */
+  reads: "local" | "owner";
   store: StoreKind;
   dataDir: string;
   sync: SyncMode;

@@ -11,6 +11,7 @@ import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
+import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import type { StateOwnerData } from "./thread-messages.ts";
 
@@ -18,10 +19,12 @@ const { config } = workerData as StateOwnerData;
 const logger = createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
 const ports = new Set<MessagePort>();
+// --reads local: I/O workers answer QUERY from this view of the index.
+const view = config.reads === "local" ? new ReadViewWriter() : undefined;
 
 function start(): IndexEngine | null {
   try {
-    const { engine, loaded } = IndexEngine.open(config);
+    const { engine, loaded } = IndexEngine.open(config, view);
     logger.debug({ ...loaded }, "state owner ready");
     postEvent(parent, "ready", { ...loaded });
     return engine;
@@ -52,6 +55,7 @@ if (engine !== null) {
     attach(payload: { port: MessagePort }) {
       const port = payload.port;
       ports.add(port);
+      view?.addPort(port);
       port.on("message", (batch: Uint8Array) => onBatch(port, batch));
       port.on("close", () => ports.delete(port));
     },

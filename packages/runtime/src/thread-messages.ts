@@ -24,6 +24,8 @@ export interface ThreadStatsSnapshot {
   protocolErrors: number[];
   batches: number;
   batchedCommands: number;
+  /** QUERYs answered from the read view (I/O workers, --reads local). */
+  localReads: number;
   connectionsAccepted: number;
   connectionsOpen: number;
   /** This thread's own CPU time (process.threadCpuUsage), user + system. */

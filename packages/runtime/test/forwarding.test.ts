@@ -56,7 +56,7 @@ async function serve(dispatcher: CommandDispatcher, overrides = {}): Promise<{ s
 function forwardingPair() {
   const channel = new MessageChannel();
   ports.push(channel.port1, channel.port2);
-  return { owner: stateOwnerOn(channel.port1), dispatcher: new ForwardingDispatcher(channel.port2) };
+  return { owner: stateOwnerOn(channel.port1), dispatcher: new ForwardingDispatcher(channel.port2, null, new CommandStats()) };
 }
 
 describe("worker data path (in-process)", () => {

@@ -9,6 +9,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     host: "127.0.0.1",
     port: 0,
     workers: 0,
+    reads: "local",
     store: "memory",
     dataDir: "",
     sync: "full",
