@@ -53,6 +53,22 @@ async function serve(dispatcher: CommandDispatcher, overrides = {}): Promise<{ s
   return { server, port: await server.listen(0, false) };
 }
 
+/** Writes `lines` and resolves once the server side has read every byte of them. */
+async function writeAndWaitUntilRead(server: ConnectionServer, client: LineSocket, lines: string): Promise<void> {
+  while (server.connections.size === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  const conn = [...server.connections][0]!;
+  const allRead = new Promise<void>((resolve) => {
+    const onData = () => {
+      if (conn.socket.bytesRead < lines.length) return;
+      conn.socket.off("data", onData);
+      resolve();
+    };
+    conn.socket.on("data", onData);
+  });
+  client.write(lines);
+  await allRead;
+}
+
 function forwardingPair() {
   const channel = new MessageChannel();
   ports.push(channel.port1, channel.port2);
@@ -118,18 +134,7 @@ describe("worker data path (in-process)", () => {
     c.socket.pause();
     // ~10 MB of replies: more than the kernel's socket buffers hold.
     const lines = "QUERY|a|\n".repeat(2_000_000);
-    while (server.connections.size === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const conn = [...server.connections][0]!;
-    const allRead = new Promise<void>((resolve) => {
-      const onData = () => {
-        if (conn.socket.bytesRead < lines.length) return;
-        conn.socket.off("data", onData);
-        resolve();
-      };
-      conn.socket.on("data", onData);
-    });
-    c.write(lines);
-    await allRead;
+    await writeAndWaitUntilRead(server, c, lines);
     expect(await server.drain(200)).toBe(1);
   });
 
@@ -140,18 +145,7 @@ describe("worker data path (in-process)", () => {
     c.socket.pause();
     const count = 1_000_000;
     const lines = "QUERY|a|\n".repeat(count);
-    while (server.connections.size === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const conn = [...server.connections][0]!;
-    const allRead = new Promise<void>((resolve) => {
-      const onData = () => {
-        if (conn.socket.bytesRead < lines.length) return;
-        conn.socket.off("data", onData);
-        resolve();
-      };
-      conn.socket.on("data", onData);
-    });
-    c.write(lines);
-    await allRead;
+    await writeAndWaitUntilRead(server, c, lines);
     const drained = server.drain(20_000);
     // The client starts reading only after the drain began.
     c.socket.resume();

@@ -1,6 +1,6 @@
 import { PkgIndexError } from "@pkgindex/errors";
 import type { Client } from "pg";
-import { dependencyOrder } from "./dependency-order.ts";
+import { dependencyOrder } from "@pkgindex/store";
 import { WRITER_LOCK_KEY } from "./schema.ts";
 
 export interface PgBulkLoadOptions {
@@ -102,7 +102,7 @@ export async function bulkLoadInto(
   }
   depStart[count] = flat.length;
   const depList = Int32Array.from(flat);
-  const { order, ordered } = dependencyOrder(count, depStart, depList);
+  const { order, ordered } = dependencyOrder({ count, depStart, depList });
   if (ordered < count && options.allowCycles !== true) {
     const first = order[ordered];
     throw fail(`package ${names[first]} is on or behind a dependency cycle`, first < listed ? first : undefined);

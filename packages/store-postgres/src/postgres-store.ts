@@ -1,7 +1,7 @@
 import { PkgIndexError } from "@pkgindex/errors";
 import { Client, type ClientConfig, type QueryConfig } from "pg";
 import { bulkLoadInto, type PgBulkLoadOptions, type PgBulkLoadStats } from "./bulk-load.ts";
-import { dependencyOrder } from "./dependency-order.ts";
+import { dependencyOrder } from "@pkgindex/store";
 import { migrate, SchemaRefusal, type MigrationResult } from "./migrate.ts";
 import { describe, isDefiniteFailure } from "./pg-errors.ts";
 
@@ -256,7 +256,7 @@ export class PostgresStore {
       }
       depStart[count] = lists.length;
       const depList = Int32Array.from(lists);
-      const { order, ordered } = dependencyOrder(count, depStart, depList);
+      const { order, ordered } = dependencyOrder({ count, depStart, depList });
       for (let k = 0; k < count; k++) {
         const i = order[k];
         const deps: string[] = [];

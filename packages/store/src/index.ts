@@ -6,3 +6,4 @@ export { databasePath, openStore } from "./open-store.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export type { SqliteStore } from "./sqlite-store.ts";
 export type { Store, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";
+export { dependencyOrder, type CsrGraph, type DependencyOrder } from "./dependency-order.ts";
