@@ -1,5 +1,5 @@
 import { startAdminServer, type AdminServer } from "@pkgindex/admin";
-import { createLogger, startServer, type RunningServer } from "@pkgindex/runtime";
+import { createLogger, startServer, type RunningServer, type StoreStatus } from "@pkgindex/runtime";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
 /** How long /livez and /metrics wait for every thread to answer. */
@@ -13,6 +13,8 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   let server: RunningServer | undefined;
   let draining = false;
   let pendingSignal: string | undefined;
+  // Until the server exists: what the store said while connecting (PostgreSQL).
+  let startingStatus: StoreStatus = { ready: true, reason: "" };
 
   // The admin server comes first, so /readyz says 503 while the index loads.
   let admin: AdminServer | undefined;
@@ -25,10 +27,14 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       // Starting up counts as alive: a load of a large index must not get the
       // process restarted by a liveness probe.
       live: () => (server === undefined ? Promise.resolve(true) : server.live(THREAD_DEADLINE_MS)),
-      ready: () => ({
-        ready: server !== undefined && !draining,
-        checks: { listening: server !== undefined, "store-loaded": server !== undefined, "not-draining": !draining },
-      }),
+      ready: () => {
+        const store = server === undefined ? startingStatus : server.storeStatus();
+        return {
+          ready: server !== undefined && !draining && store.ready,
+          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "store-reachable": store.ready, "not-draining": !draining },
+          reason: store.reason,
+        };
+      },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
     });
     logger.info({ host: config.adminHost, port: admin.port }, "admin listening");
@@ -89,7 +95,9 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, (status) => {
+      startingStatus = status;
+    });
   } catch (err) {
     await admin?.close();
     throw err;

@@ -14,6 +14,8 @@ export interface Readiness {
   ready: boolean;
   /** Shown by /readyz?verbose, one line each, e.g. { listening: true, "store-loaded": true, "not-draining": false }. */
   checks: Checks;
+  /** Why it is not ready, in words (e.g. the database is unreachable), shown on its own line under the checks. */
+  reason?: string;
 }
 
 export interface AdminServerOptions {
@@ -81,7 +83,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         logger?.warn({ err }, "admin: readiness callback failed");
         readiness = { ready: false, checks: { "readiness-callback": false } };
       }
-      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose));
+      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.reason));
     } else {
       let text: string;
       try {

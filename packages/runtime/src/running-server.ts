@@ -1,3 +1,4 @@
+import type { StoreStatus } from "./store-status.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
 /** How a drain ended. */
@@ -18,6 +19,8 @@ export interface RunningServer {
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
+  /** Whether the store lets the node serve now (PostgreSQL reachable), and if not why (for /readyz). */
+  storeStatus(): StoreStatus;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**

@@ -1,36 +1,64 @@
-import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import type { StoreKind } from "@pkgindex/store";
 import { ConnectionServer } from "./connection-server.ts";
+import type { CommandDispatcher } from "./connection.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
+import { RemoteDispatcher } from "./remote-dispatcher.ts";
+import { RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
+import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 
-/** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const { engine, loaded } = IndexEngine.open(config);
+/** What the single thread needs from either engine. */
+interface SingleEngine {
+  stats: CommandStats;
+  graph?: { size: number; edgeCount: number };
+  dispatcher: CommandDispatcher;
+  status(): StoreStatus;
+  stop(): Promise<void>;
+}
+
+async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, fatal: FatalSignal, cutOff: () => void): Promise<SingleEngine> {
+  if (config.store === "postgres") {
+    const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
+    logger.info({ millis, store: config.store }, "index loaded");
+    return { stats: engine.stats, dispatcher: new RemoteDispatcher(engine), status: () => engine.status, stop: () => engine.stop() };
+  }
+  // Not postgres here, so the store is one IndexEngine opens.
+  const { engine, loaded } = IndexEngine.open({ ...config, store: config.store as StoreKind });
   logger.info({ ...loaded, store: config.store }, "index loaded");
-  const fatal = new FatalSignal();
-  const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1));
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
-    server.cutOff();
+    cutOff();
     fatal.fire(commitFailure(err), "PKGI_DB_COMMIT_FAILED");
   });
+  return { stats: engine.stats, graph: engine.graph, dispatcher: new LocalDispatcher(engine), status: () => STORE_READY, stop: () => engine.stop() };
+}
+
+/** --workers 0: sockets, parsing, graph and store on the calling thread. */
+export async function startSingleThread(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener): Promise<RunningServer> {
+  const fatal = new FatalSignal();
+  let server: ConnectionServer | null = null;
+  const engine = await openEngine(config, logger, onStoreStatus, fatal, () => server?.cutOff());
+  server = new ConnectionServer(config, engine.dispatcher, engine.stats, logger, new Int32Array(1));
+  const listening = server;
   let port: number;
   try {
-    port = await server.listen(config.port, false);
+    port = await listening.listen(config.port, false);
   } catch (err) {
     await engine.stop().catch(() => undefined);
     throw err;
   }
+  const graph = engine.graph;
   const metrics = createThreadMetrics({
     role: "single",
     stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    indexSize: graph === undefined ? undefined : () => ({ packages: graph.size, edges: graph.edgeCount }),
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
@@ -43,18 +71,19 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   };
   return {
     port,
-    threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
+    threadStats: async () => [snapshotStats("single", 0, engine.stats, graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
+    storeStatus: () => engine.status(),
     metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
-      const cutOff = await server.drain(deadlineMs);
+      const cutOff = await listening.drain(deadlineMs);
       const storeError = await stopEngine();
-      const threads = [snapshotStats("single", 0, engine.stats, engine.graph)];
+      const threads = [snapshotStats("single", 0, engine.stats, graph)];
       return storeError === undefined ? { cutOff, threads } : { cutOff, storeError, threads };
     },
     async close() {
-      server.cutOff();
+      listening.cutOff();
       await stopEngine();
     },
     onFatal: (listener) => fatal.on(listener),

@@ -6,12 +6,14 @@
 import type { MessagePort } from "node:worker_threads";
 import { parentPort, workerData } from "node:worker_threads";
 import { isPkgIndexError } from "@pkgindex/errors";
-import { createThreadMetrics } from "@pkgindex/metrics";
+import { createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import type { StoreKind } from "@pkgindex/store";
 import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
+import { RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import type { StateOwnerData } from "./thread-messages.ts";
 
@@ -22,46 +24,90 @@ const ports = new Set<MessagePort>();
 // --reads local: I/O workers answer QUERY from this view of the index.
 const view = config.reads === "local" ? new ReadViewWriter() : undefined;
 
-function start(): IndexEngine | null {
-  try {
-    const { engine, loaded } = IndexEngine.open(config, view);
-    logger.debug({ ...loaded }, "state owner ready");
-    postEvent(parent, "ready", { ...loaded });
-    return engine;
-  } catch (err) {
-    if (isPkgIndexError(err)) postEvent(parent, "failed", { code: err.code, details: { ...err.details } });
-    else postEvent(parent, "failed", { code: "PKGI_STATE_OWNER_CRASHED", details: { reason: String((err as Error)?.message ?? err) } });
-    return null;
-  }
+/** What the rest of this thread needs from either engine. */
+interface Owner {
+  stats: CommandStats;
+  graph?: { size: number; edgeCount: number };
+  onBatch(port: MessagePort, batch: Uint8Array): void;
+  stop(): Promise<void>;
 }
 
-const engine = start();
-if (engine !== null) {
-  const metrics = createThreadMetrics({
-    role: "state-owner",
-    stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
-  });
+function reportFailed(err: unknown): null {
+  if (isPkgIndexError(err)) postEvent(parent, "failed", { code: err.code, details: { ...err.details } });
+  else postEvent(parent, "failed", { code: "PKGI_STATE_OWNER_CRASHED", details: { reason: String((err as Error)?.message ?? err) } });
+  return null;
+}
+
+function startLocal(): Owner | null {
+  let engine: IndexEngine;
+  try {
+    // Not postgres here (startRemote), so the store is one IndexEngine opens.
+    const opened = IndexEngine.open({ ...config, store: config.store as StoreKind }, view);
+    engine = opened.engine;
+    logger.debug({ ...opened.loaded }, "state owner ready");
+    postEvent(parent, "ready", { ...opened.loaded });
+  } catch (err) {
+    return reportFailed(err);
+  }
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
-
-  const onBatch = (port: MessagePort, batch: Uint8Array): void => {
-    engine.applyBatch(batch);
-    if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+  return {
+    stats: engine.stats,
+    graph: engine.graph,
+    onBatch(port, batch) {
+      engine.applyBatch(batch);
+      if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
+      else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+    },
+    stop: () => engine.stop(),
   };
+}
+
+/** --store postgres: every line goes to the database (RemoteEngine); this thread keeps no index. */
+async function startRemote(): Promise<Owner | null> {
+  let engine: RemoteEngine;
+  try {
+    const opened = await RemoteEngine.open(config, logger, (status) => postEvent(parent, "store-status", { ...status }));
+    engine = opened.engine;
+    postEvent(parent, "ready", { packages: 0, edges: 0, millis: opened.millis });
+  } catch (err) {
+    return reportFailed(err);
+  }
+  return {
+    stats: engine.stats,
+    onBatch(port, batch) {
+      const first = engine.pendingLines;
+      const count = engine.appendLines(batch, batch.length);
+      engine.hold((codes) => {
+        // Code i over byte i, as the local engine answers (each line has at least two bytes).
+        for (let i = 0; i < count; i++) batch[i] = codes[first + i];
+        port.postMessage(batch, [batch.buffer as ArrayBuffer]);
+      });
+    },
+    stop: () => engine.stop(),
+  };
+}
+
+const owner = config.store === "postgres" ? await startRemote() : startLocal();
+if (owner !== null) {
+  const graph = owner.graph;
+  const metrics = createThreadMetrics({
+    role: "state-owner",
+    stats: owner.stats,
+    indexSize: graph === undefined ? undefined : () => ({ packages: graph.size, edges: graph.edgeCount }),
+  });
 
   serveControl(parent, {
     attach(payload: { port: MessagePort }) {
       const port = payload.port;
       ports.add(port);
       view?.addPort(port);
-      port.on("message", (batch: Uint8Array) => onBatch(port, batch));
+      port.on("message", (batch: Uint8Array) => owner.onBatch(port, batch));
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
     metrics: () => metrics.snapshot(),
-    stats: () => snapshotStats("state-owner", 0, engine.stats, engine.graph),
+    stats: () => snapshotStats("state-owner", 0, owner.stats, graph),
     crash() {
       // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.
       setImmediate(() => {
@@ -70,7 +116,7 @@ if (engine !== null) {
     },
     async stop(): Promise<{ storeError?: string }> {
       try {
-        await engine.stop();
+        await owner.stop();
         return {};
       } catch (err) {
         return { storeError: commitFailure(err) };
