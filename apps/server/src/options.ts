@@ -27,7 +27,7 @@ export const SERVE_OPTIONS = {
   },
   "postgres-url": {
     type: "string",
-    describe: "With --store postgres: a libpq URI or key=value string (postgresql://user@host:5432/db); what it leaves out comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ... and ~/.pgpass",
+    describe: "With --store postgres: a libpq URI (postgresql://user@host:5432/db?sslmode=require); what it leaves out comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ... and ~/.pgpass",
   },
   "store-connect-timeout": {
     type: "number",
@@ -121,11 +121,15 @@ export function autoWorkers(cores: number = os.availableParallelism()): number {
   return Math.min(8, cores - 1);
 }
 
-/** Refuses what pg could not parse later (as a stack, not a line naming the flag). */
+/**
+ * Refuses what pg would misread or fail on later (as a stack, not a line
+ * naming the flag). pg reads URIs only: a libpq key=value string would be
+ * taken as a database name, so it is refused here.
+ */
 function checkPostgresUrl(value: unknown): void {
-  const example = "expected a connection string such as postgresql://user@host:5432/database (or leave it out to use the PG* environment variables)";
-  if (typeof value !== "string" || value.trim() === "") throw bad("postgres-url", example);
-  if (/^postgres(ql)?:\/\//i.test(value) && !URL.canParse(value)) throw bad("postgres-url", `not a valid URI: ${example}`);
+  const example = "expected a URI such as postgresql://user@host:5432/database (or leave it out to use the PG* environment variables)";
+  if (typeof value !== "string" || !/^postgres(ql)?:\/\//i.test(value)) throw bad("postgres-url", example);
+  if (!URL.canParse(value)) throw bad("postgres-url", `not a valid URI; ${example}`);
 }
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {

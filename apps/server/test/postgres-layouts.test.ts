@@ -36,6 +36,28 @@ describe.each([0, 2])("--store postgres --workers %i", (workers) => {
   });
 });
 
+describe("where the database is named", () => {
+  it("with no --postgres-url, from the libpq PG* environment variables; or from PKGINDEX_POSTGRES_URL", async () => {
+    const url = await env.cluster.createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const pgEnv = { PGHOST: env.cluster.socketDir, PGPORT: String(env.cluster.port), PGUSER: "postgres", PGDATABASE: database };
+    const fromPg = await startServer(["--store", "postgres", "--workers", "0"], pgEnv);
+    const fromUrl = await startServer(["--store", "postgres", "--workers", "2"], { PKGINDEX_POSTGRES_URL: url });
+    try {
+      const a = await LineClient.connect(fromPg.port);
+      const b = await LineClient.connect(fromUrl.port);
+      expect(await a.send("INDEX|from-env|")).toBe("OK");
+      expect(await b.send("QUERY|from-env|")).toBe("OK");
+      a.close();
+      b.close();
+      const connected = await fromPg.waitForLog((l) => l.msg === "connected to PostgreSQL");
+      expect(connected.target).toBe(`postgres@${env.cluster.socketDir}:${env.cluster.port}/${database}`);
+    } finally {
+      expect(await Promise.all([fromPg.stop(), fromUrl.stop()])).toEqual([0, 0]);
+    }
+  });
+});
+
 describe("two nodes on one database", () => {
   it("each sees the other's acknowledged writes at once (workers 0 and 2)", async () => {
     const url = await env.cluster.createDatabase();

@@ -7,7 +7,7 @@ import { describe, isDefiniteFailure } from "./pg-errors.ts";
 
 export interface PostgresStoreOptions {
   /**
-   * `--postgres-url`: a libpq connection URI or key=value string. Whatever it
+   * `--postgres-url`: a libpq connection URI (pg reads no key=value strings). Whatever it
    * leaves out comes from the libpq environment variables (PGHOST, PGPORT,
    * PGUSER, PGPASSWORD, PGDATABASE, ...) and ~/.pgpass, which pg reads; with
    * no string at all, from those alone.

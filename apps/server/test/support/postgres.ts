@@ -18,6 +18,6 @@ export function usePostgres(): { readonly cluster: TestCluster } {
 }
 
 /** The serve flags of a node on `url` in layout `workers`. */
-export function postgresArgs(url: string, workers: number): string[] {
-  return ["--store", "postgres", "--postgres-url", url, "--workers", String(workers), "--store-connect-timeout", "20"];
+export function postgresArgs(url: string, workers: number, connectTimeoutSeconds = 20): string[] {
+  return ["--store", "postgres", "--postgres-url", url, "--workers", String(workers), "--store-connect-timeout", String(connectTimeoutSeconds)];
 }
