@@ -86,7 +86,7 @@ function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
 }
 
-function seconds(option: string, value: number, max: number): number {
+export function seconds(option: string, value: number, max: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
     throw bad(option, `expected seconds from 0 to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }
@@ -126,7 +126,7 @@ export function autoWorkers(cores: number = os.availableParallelism()): number {
  * naming the flag). pg reads URIs only: a libpq key=value string would be
  * taken as a database name, so it is refused here.
  */
-function checkPostgresUrl(value: unknown): void {
+export function checkPostgresUrl(value: unknown): void {
   const example = "expected a URI such as postgresql://user@host:5432/database (or leave it out to use the PG* environment variables)";
   if (typeof value !== "string" || !/^postgres(ql)?:\/\//i.test(value)) throw bad("postgres-url", example);
   if (!URL.canParse(value)) throw bad("postgres-url", `not a valid URI; ${example}`);
