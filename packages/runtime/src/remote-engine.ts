@@ -116,10 +116,10 @@ export class RemoteEngine {
   }
 
   /** Appends one valid line buf[start, end) whose command is `command`; returns its index in the batch. */
-  append(buf: Uint8Array, start: number, end: number, command: number): number {
+  append(buf: Buffer, start: number, end: number, command: number): number {
     const needed = this.length + (end - start) + 1;
     if (needed > this.lines.length) this.growLines(needed);
-    this.lines.set(buf.subarray(start, end), this.length);
+    buf.copy(this.lines, this.length, start, end);
     this.lines[needed - 1] = NEWLINE;
     this.length = needed;
     return this.addCommand(command);
@@ -127,10 +127,18 @@ export class RemoteEngine {
 
   /**
    * Appends an I/O worker's batch (newline-separated lines, each ending in
-   * `\n`) and returns how many lines it held; they take indexes from the
-   * `pendingLines` read before the call.
+   * `\n`, as ForwardingDispatcher sends them) with one copy, and returns how
+   * many lines it held; they take indexes from the `pendingLines` read
+   * before the call.
    */
   appendLines(batch: Uint8Array, length: number): number {
+    if (length === 0) return 0;
+    const at = this.length;
+    const needed = at + length + (batch[length - 1] === NEWLINE ? 0 : 1);
+    if (needed > this.lines.length) this.growLines(needed);
+    this.lines.set(length === batch.length ? batch : batch.subarray(0, length), at);
+    this.lines[needed - 1] = NEWLINE;
+    this.length = needed;
     let start = 0;
     let added = 0;
     while (start < length) {
@@ -138,8 +146,7 @@ export class RemoteEngine {
       if (nl === -1 || nl > length) nl = length;
       // Workers validated already; the database answers ERROR to anything
       // malformed as well, so this only classifies the line for metrics.
-      const command = scanLine(batch, start, nl, this.shape) === 0 ? this.shape.command : 0;
-      this.append(batch, start, nl, command);
+      this.addCommand(scanLine(batch, start, nl, this.shape) === 0 ? this.shape.command : 0);
       added++;
       start = nl + 1;
     }
