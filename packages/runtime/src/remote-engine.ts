@@ -1,6 +1,6 @@
 import { isPkgIndexError } from "@pkgindex/errors";
 import { CommandStats } from "@pkgindex/metrics";
-import { createLineShape, REPLY_ERROR, REPLY_UNANSWERED, scanLine } from "@pkgindex/protocol";
+import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_UNANSWERED, scanLine } from "@pkgindex/protocol";
 import { PostgresStore, type RetryInfo } from "@pkgindex/store-postgres";
 import type { Logger } from "./logger.ts";
 import type { StoreStatus, StoreStatusListener } from "./store-status.ts";
@@ -209,9 +209,15 @@ export class RemoteEngine {
           return;
         }
         this.stats.recordBatch(count, (performance.now() - started) / 1000);
-        this.stats.commits++;
         const results = this.stats.results;
-        for (let i = 0; i < count; i++) if (codes[i] <= REPLY_ERROR) results[commands[i] * 3 + codes[i]]++;
+        let writes = false;
+        for (let i = 0; i < count; i++) {
+          const command = commands[i];
+          if (codes[i] <= REPLY_ERROR) results[command * 3 + codes[i]]++;
+          if (command === CMD_INDEX || command === CMD_REMOVE) writes = true;
+        }
+        // As for the local stores: a commit is a transaction that could write (a QUERY-only batch takes no lock).
+        if (writes) this.stats.commits++;
         this.setStatus(true, "");
         for (let i = 0; i < holds.length; i++) holds[i](codes);
         this.settled();
