@@ -14,10 +14,15 @@ import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 
+/** How long a metrics scrape waits for PostgreSQL's package count (/metrics waits 1 s in all). */
+const METRICS_COUNT_TIMEOUT_MS = 500;
+
 /** What the single thread needs from either engine. */
 interface SingleEngine {
   stats: CommandStats;
-  graph?: { size: number; edgeCount: number };
+  graph: { size: number; edgeCount: number };
+  /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
+  beforeMetrics?: () => Promise<void>;
   dispatcher: CommandDispatcher;
   status(): StoreStatus;
   stop(): Promise<void>;
@@ -27,7 +32,22 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   if (config.store === "postgres") {
     const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
     logger.info({ millis, store: config.store }, "index loaded");
-    return { stats: engine.stats, dispatcher: new RemoteDispatcher(engine), status: () => engine.status, stop: () => engine.stop() };
+    const graph = {
+      get size() {
+        return engine.indexSize.packages;
+      },
+      get edgeCount() {
+        return engine.indexSize.edges;
+      },
+    };
+    return {
+      stats: engine.stats,
+      graph,
+      beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
+      dispatcher: new RemoteDispatcher(engine),
+      status: () => engine.status,
+      stop: () => engine.stop(),
+    };
   }
   // Not postgres here, so the store is one IndexEngine opens.
   const { engine, loaded } = IndexEngine.open({ ...config, store: config.store as StoreKind });
@@ -58,7 +78,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
   const metrics = createThreadMetrics({
     role: "single",
     stats: engine.stats,
-    indexSize: graph === undefined ? undefined : () => ({ packages: graph.size, edges: graph.edgeCount }),
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
@@ -75,7 +95,10 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     // One thread: if it can run this, it is alive.
     live: async () => true,
     storeStatus: () => engine.status(),
-    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    metrics: async () => {
+      await engine.beforeMetrics?.();
+      return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);
+    },
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await listening.drain(deadlineMs);
       const storeError = await stopEngine();

@@ -23,11 +23,15 @@ const parent = parentPort!;
 const ports = new Set<MessagePort>();
 // --reads local: I/O workers answer QUERY from this view of the index.
 const view = config.reads === "local" ? new ReadViewWriter() : undefined;
+/** How long a metrics scrape waits for PostgreSQL's package count (the supervisor waits 1 s for all threads). */
+const METRICS_COUNT_TIMEOUT_MS = 500;
 
 /** What the rest of this thread needs from either engine. */
 interface Owner {
   stats: CommandStats;
-  graph?: { size: number; edgeCount: number };
+  graph: { size: number; edgeCount: number };
+  /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
+  beforeMetrics?: () => Promise<void>;
   onBatch(port: MessagePort, batch: Uint8Array): void;
   stop(): Promise<void>;
 }
@@ -73,8 +77,18 @@ async function startRemote(): Promise<Owner | null> {
   } catch (err) {
     return reportFailed(err);
   }
+  const graph = {
+    get size() {
+      return engine.indexSize.packages;
+    },
+    get edgeCount() {
+      return engine.indexSize.edges;
+    },
+  };
   return {
     stats: engine.stats,
+    graph,
+    beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
     onBatch(port, batch) {
       const first = engine.pendingLines;
       const count = engine.appendLines(batch, batch.length);
@@ -94,7 +108,7 @@ if (owner !== null) {
   const metrics = createThreadMetrics({
     role: "state-owner",
     stats: owner.stats,
-    indexSize: graph === undefined ? undefined : () => ({ packages: graph.size, edges: graph.edgeCount }),
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
   });
 
   serveControl(parent, {
@@ -106,7 +120,10 @@ if (owner !== null) {
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
-    metrics: () => metrics.snapshot(),
+    async metrics() {
+      await owner.beforeMetrics?.();
+      return metrics.snapshot();
+    },
     stats: () => snapshotStats("state-owner", 0, owner.stats, graph),
     crash() {
       // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.

@@ -75,6 +75,25 @@ describe("RemoteEngine", () => {
     expect(engine.stats.batchedCommands).toBe(52);
   });
 
+  it("a backlog past 4,096 lines is sealed into more than one call, each answered in order", async () => {
+    const url = await cluster.createDatabase();
+    const db = databaseOf(url);
+    const engine = await open(url);
+    const holder = holdWriterLock(db);
+    await sqlUntil(db, LOCK_HELD, 1);
+    const first = submit(engine, "INDEX|a|");
+    await sqlUntil(db, LOCK_WAITERS, 1);
+    const lines = Array.from({ length: 5000 }, (_, i) => (i % 100 === 0 ? `INDEX|n${i}|a` : `QUERY|n${i - (i % 100)}|`));
+    const codes = lines.map((line) => submit(engine, line));
+    await releaseWriterLock();
+    expect(await holder).toBe("terminated");
+    expect(await first).toBe(REPLY_OK);
+    expect((await Promise.all(codes)).every((c) => c === REPLY_OK)).toBe(true);
+    // 5,000 lines behind the first batch: one sealed at 4,096 lines, then the rest.
+    expect(engine.stats.batches).toBe(3);
+    expect(engine.stats.batchedCommands).toBe(5001);
+  });
+
   it("an I/O worker's batch is appended with its line indexes", async () => {
     const engine = await open(await cluster.createDatabase());
     const first = engine.pendingLines;

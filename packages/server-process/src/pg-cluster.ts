@@ -165,3 +165,24 @@ export async function startCluster(deadlineMillis = 30_000): Promise<TestCluster
     stop,
   };
 }
+
+/**
+ * Creates an empty database with a unique name on the cluster that
+ * `adminUrl` (a connection string to any of its databases, as a superuser)
+ * points at, and returns adminUrl with that database instead: for test
+ * processes that share one cluster started elsewhere (a vitest globalSetup).
+ */
+export async function createDatabaseOn(adminUrl: string): Promise<string> {
+  const name = `t${process.pid}_${++databaseCounter}_${Math.floor(Math.random() * 1e6)}`;
+  const client = new Client({ connectionString: adminUrl });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

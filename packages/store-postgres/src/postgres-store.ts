@@ -201,6 +201,17 @@ export class PostgresStore {
     });
   }
 
+  /** Packages and edges in the index now (two counts: a scan each, so for metrics scrapes, not per request). */
+  indexSize(): Promise<{ packages: number; edges: number }> {
+    return this.#read(async (client) => {
+      const result = await client.query<[string, string]>({
+        text: "SELECT (SELECT count(*) FROM pkgindex.packages), (SELECT count(*) FROM pkgindex.edges)",
+        rowMode: "array",
+      });
+      return { packages: Number(result.rows[0][0]), edges: Number(result.rows[0][1]) };
+    });
+  }
+
   /** The revision of the last change applied (0 for an index never changed). */
   revision(): Promise<number> {
     return this.#read(async (client) => {
