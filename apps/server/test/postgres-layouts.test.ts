@@ -36,6 +36,25 @@ describe.each([0, 2])("--store postgres --workers %i", (workers) => {
   });
 });
 
+describe("--allow-cycles with --store postgres", () => {
+  it("reaches the database's cycle check: a cycle is accepted with the flag, refused without", async () => {
+    const url = await env.cluster.createDatabase();
+    const [strict, lax] = await Promise.all([startServer(postgresArgs(url, 0)), startServer([...postgresArgs(url, 2), "--allow-cycles"])]);
+    try {
+      const a = await LineClient.connect(strict.port);
+      const b = await LineClient.connect(lax.port);
+      expect(await a.send("INDEX|x|")).toBe("OK");
+      expect(await a.send("INDEX|y|x")).toBe("OK");
+      expect(await a.send("INDEX|x|y")).toBe("FAIL");
+      expect(await b.send("INDEX|x|y")).toBe("OK");
+      a.close();
+      b.close();
+    } finally {
+      expect(await Promise.all([strict.stop(), lax.stop()])).toEqual([0, 0]);
+    }
+  });
+});
+
 describe("where the database is named", () => {
   it("with no --postgres-url, from the libpq PG* environment variables; or from PKGINDEX_POSTGRES_URL", async () => {
     const url = await env.cluster.createDatabase();
