@@ -157,8 +157,10 @@ export class DependencyGraph {
       this.scratch[unique++] = dep;
     }
     const id = this.ensure(this.names.internString(name));
+    // link/replace, not add/reindex: what is restored is durable already,
+    // so it is never journaled for undo.
     if (this.indexed[id] === 1) this.replace(id, unique);
-    else this.add(id, unique);
+    else this.link(id, unique);
   }
 
   /**
@@ -202,10 +204,7 @@ export class DependencyGraph {
 
   // ---- undo (a failed commit: the store refused the batch) ----
 
-  /**
-   * From now on, journal every change so it can be undone (call after
-   * restore(): what was loaded is durable already).
-   */
+  /** From now on, journal every change (restore() excepted) so it can be undone. */
   enableUndo(): void {
     this.journal ??= new UndoJournal();
   }
