@@ -46,9 +46,7 @@ if (engine !== null) {
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
 
   const onBatch = (port: MessagePort, batch: Uint8Array): void => {
-    engine.applyBatch(batch);
-    if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+    engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
   };
 
   serveControl(parent, {
