@@ -54,6 +54,16 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_state_apply_seconds_count")).toBe(1);
   });
 
+  it("state owner: pkgindex_store_writable follows the store, 1 by default", async () => {
+    let writable = true;
+    const metrics = createThreadMetrics({ role: "state-owner", stats: new CommandStats(), storeWritable: () => writable });
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(1);
+    writable = false;
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(0);
+    const single = createThreadMetrics({ role: "single", stats: new CommandStats() });
+    expect((await scrape(single)).get("pkgindex_store_writable")).toBe(1);
+  });
+
   it("I/O worker: connections, rejections and protocol errors carry the right labels", async () => {
     const stats = new CommandStats();
     const metrics = createThreadMetrics({ role: "io-worker", stats, worker: 2 });
@@ -89,6 +99,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
         METRIC.batchCommands,
         METRIC.applySeconds,
         METRIC.storeCommits,
+        METRIC.storeWritable,
         METRIC.packages,
         METRIC.edges,
         METRIC.eventLoopUtilization,
