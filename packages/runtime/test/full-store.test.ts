@@ -1,6 +1,7 @@
-import { DependencyGraph } from "@pkgindex/graph";
+import * as fc from "fast-check";
+import { DependencyGraph, INDEX_CYCLE, INDEX_MISSING_DEPENDENCY, REMOVE_HAS_DEPENDENTS } from "@pkgindex/graph";
 import { REPLY_ERROR, REPLY_FAIL, REPLY_OK } from "@pkgindex/protocol";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { IndexEngine } from "../src/index-engine.ts";
 import { ControlledStore } from "./support/controlled-store.ts";
 
@@ -167,5 +168,136 @@ describe("IndexEngine: a commit refused because the store is full", () => {
     await engine.stop();
     expect(store.closed).toBe(true);
     expect(store.probes).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Differential property: the engine, driven through random interleavings of
+// batches, commit starts, successes and full-disk refusals, against a plain
+// graph fed only the commands that were not answered ERROR, in apply order.
+
+type Step = { kind: "batch"; lines: string[] } | { kind: "turn" } | { kind: "resolve" } | { kind: "full" } | { kind: "probe" };
+
+const NAMES = ["a", "b", "c", "d", "e"];
+const nameArb = fc.constantFrom(...NAMES);
+const lineArb = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(nameArb, fc.array(nameArb, { maxLength: 3 })).map(([n, d]) => `INDEX|${n}|${d.join(",")}`) },
+  { weight: 1, arbitrary: nameArb.map((n) => `REMOVE|${n}|`) },
+  { weight: 2, arbitrary: nameArb.map((n) => `QUERY|${n}|`) },
+);
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.array(lineArb, { minLength: 1, maxLength: 4 }).map((lines) => ({ kind: "batch" as const, lines })) },
+  { weight: 2, arbitrary: fc.constant({ kind: "turn" as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: "resolve" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "full" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "probe" as const }) },
+);
+
+/** The reply a plain graph gives to `line`, applying it. */
+function plainReply(graph: DependencyGraph, line: string): number {
+  const [command, name, deps] = line.split("|");
+  if (command === "QUERY") return graph.query(name) ? REPLY_OK : REPLY_FAIL;
+  if (command === "REMOVE") return graph.remove(name) === REMOVE_HAS_DEPENDENTS ? REPLY_FAIL : REPLY_OK;
+  const result = graph.index(name, deps === "" ? [] : deps.split(","));
+  return result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE ? REPLY_FAIL : REPLY_OK;
+}
+
+function contentsOf(graph: DependencyGraph): Map<string, string> {
+  const out = new Map<string, string>();
+  graph.forEachPackage((name, deps) => out.set(name, deps.toSorted().join(",")));
+  return out;
+}
+
+/** What the store holds: every committed change list applied in order. */
+function storedContents(store: ControlledStore): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const changes of store.committed) {
+    for (const change of changes) {
+      const [op, rest] = [change.slice(0, change.indexOf(" ")), change.slice(change.indexOf(" ") + 1)];
+      if (op === "delete") out.delete(rest);
+      else out.set(rest.slice(0, rest.indexOf(":")), rest.slice(rest.indexOf(":") + 1).split(",").filter((d) => d !== "").toSorted().join(","));
+    }
+  }
+  return out;
+}
+
+async function runSteps(steps: Step[]): Promise<string | null> {
+  const store = new ControlledStore();
+  const engine = new IndexEngine(new DependencyGraph(), store);
+  const visible = new Map<string, boolean>();
+  engine.setChangeListener({ published: (id, indexed) => visible.set(engine.graph.names.nameOf(id), indexed) });
+  const failures: unknown[] = [];
+  engine.onFailure((err) => failures.push(err));
+  const batches: { lines: string[]; codes: number[] | null; readOnlyAtApply: boolean }[] = [];
+  for (const step of steps) {
+    if (step.kind === "batch") {
+      const entry = { lines: step.lines, codes: null as number[] | null, readOnlyAtApply: !engine.writable };
+      batches.push(entry);
+      engine.applyBatchAndReply(batch(...step.lines), (codes) => {
+        entry.codes = Array.from(codes.subarray(0, step.lines.length));
+      });
+    } else if (step.kind === "turn") await nextTurn();
+    else if (step.kind === "resolve") {
+      if (store.pending > 0) store.resolveNext();
+      await nextTurn();
+    } else if (step.kind === "full") {
+      if (store.pending > 0) store.failNextFull();
+      await nextTurn();
+    } else vi.advanceTimersByTime(5000);
+  }
+  // Settle: every commit resolves, every probe succeeds.
+  for (let guard = 0; engine.mustHold || store.pending > 0 || !engine.writable; guard++) {
+    if (guard > 1000) return "did not settle";
+    await nextTurn();
+    if (store.pending > 0) store.resolveNext();
+    vi.advanceTimersByTime(5000);
+  }
+  if (failures.length > 0) return `failures: ${String(failures[0])}`;
+
+  const plain = new DependencyGraph();
+  for (const [i, b] of batches.entries()) {
+    if (b.codes === null) return `batch ${i} never answered`;
+    const undone = b.codes.every((c) => c === REPLY_ERROR) && b.lines.some((l) => l.startsWith("QUERY")) && !b.readOnlyAtApply;
+    for (const [k, line] of b.lines.entries()) {
+      const code = b.codes[k];
+      if (code === REPLY_ERROR) {
+        // Allowed only for a write refused while read-only, or a command of
+        // a batch undone whole; either way it had no effect.
+        const refused = b.readOnlyAtApply && !line.startsWith("QUERY");
+        if (!refused && !b.codes.every((c) => c === REPLY_ERROR)) return `batch ${i} line ${line}: ERROR in a batch that was not undone`;
+        continue;
+      }
+      const want = plainReply(plain, line);
+      if (code !== want) return `batch ${i} line ${line}: ${code}, plain graph ${want}${undone ? " (undone)" : ""}`;
+    }
+  }
+  const want = contentsOf(plain);
+  const sameMap = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  if (!sameMap(contentsOf(engine.graph), want)) return `engine graph ${JSON.stringify([...contentsOf(engine.graph)])}, plain ${JSON.stringify([...want])}`;
+  if (!sameMap(storedContents(store), want)) return `store ${JSON.stringify([...storedContents(store)])}, plain ${JSON.stringify([...want])}`;
+  const shown = [...visible].filter(([, v]) => v).map(([k]) => k).toSorted();
+  if (shown.join() !== [...want.keys()].toSorted().join()) return `view shows ${shown.join()}, plain has ${[...want.keys()].toSorted().join()}`;
+  if (engine.graph.checkIntegrity() !== null) return `integrity: ${engine.graph.checkIntegrity()}`;
+  await engine.stop();
+  return null;
+}
+
+describe("IndexEngine with full-disk refusals against a plain graph", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("every reply not ERROR matches the plain graph, ERROR only where allowed, and graph, store and read view end equal", async () => {
+    // Only the probe timer is faked; setImmediate (group commit) stays real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let refusals = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 10, maxLength: 60 }), async (steps) => {
+        refusals += steps.filter((s) => s.kind === "full").length;
+        expect(await runSteps(steps)).toBeNull();
+      }),
+      { numRuns: 150 },
+    );
+    expect(refusals).toBeGreaterThan(100);
   });
 });
