@@ -107,7 +107,9 @@ describe.each([0, 3])("a full disk, --workers %i", (workers) => {
       ]);
     }
     expected.set("ro", false);
-    expect(metric((await adminGet(server.adminPort, "/metrics")).body, "pkgindex_store_writable")).toBe(0);
+    const readOnlyMetrics = (await adminGet(server.adminPort, "/metrics")).body;
+    expect(metric(readOnlyMetrics, "pkgindex_store_writable")).toBe(0);
+    expect(metric(readOnlyMetrics, "pkgindex_store_full_commits_total")).toBe(1);
     const ready = await adminGet(server.adminPort, "/readyz");
     expect(ready.status).toBe(200);
     expect(ready.body).toMatch(/^\[!\]store-writable degraded: read-only, INDEX and REMOVE answered ERROR: commit to .*pkgindex\.db failed, the disk or quota is full.*SQLITE_FULL/m);

@@ -48,6 +48,12 @@ export function registerStateMetrics(registry: Registry, stats: CommandStats, in
     labelNames: [],
     read: (emit) => emit({}, stats.commits),
   });
+  registerScrapedCounter(registry, {
+    name: METRIC.storeFullCommits,
+    help: "Commits refused because the disk or quota was full; their batches were undone and answered ERROR.",
+    labelNames: [],
+    read: (emit) => emit({}, stats.fullCommits),
+  });
   registerScrapedGauge(
     registry,
     {

@@ -54,12 +54,16 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_state_apply_seconds_count")).toBe(1);
   });
 
-  it("state owner: pkgindex_store_writable follows the store, 1 by default", async () => {
+  it("state owner: pkgindex_store_writable follows the store (1 by default), pkgindex_store_full_commits_total the refusals", async () => {
     let writable = true;
-    const metrics = createThreadMetrics({ role: "state-owner", stats: new CommandStats(), storeWritable: () => writable });
+    const stats = new CommandStats();
+    const metrics = createThreadMetrics({ role: "state-owner", stats, storeWritable: () => writable });
     expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(1);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(0);
     writable = false;
+    stats.fullCommits = 2;
     expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(0);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(2);
     const single = createThreadMetrics({ role: "single", stats: new CommandStats() });
     expect((await scrape(single)).get("pkgindex_store_writable")).toBe(1);
   });
@@ -100,6 +104,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
         METRIC.applySeconds,
         METRIC.storeCommits,
         METRIC.storeWritable,
+        METRIC.storeFullCommits,
         METRIC.packages,
         METRIC.edges,
         METRIC.eventLoopUtilization,

@@ -108,6 +108,7 @@ export class IndexEngine {
           this.reportFailure(err);
           return false;
         }
+        this.stats.fullCommits++;
         this.undoUncommitted();
         this.enterReadOnly(err);
         return true;

@@ -67,6 +67,7 @@ describe("IndexEngine: a commit refused because the store is full", () => {
     expect(second).toEqual([REPLY_ERROR, REPLY_ERROR, REPLY_ERROR, REPLY_ERROR]);
     expect(failures).toEqual([]); // not fatal
     expect(engine.writable).toBe(false);
+    expect(engine.stats.fullCommits).toBe(1);
     expect(transitions).toEqual([expect.stringMatching(/^read-only: commit to controlled\.db failed, the disk or quota is full.*SQLITE_FULL/)]);
     // Back to the last commit that succeeded, in the graph and in the store.
     expect(published).toEqual(["base=1", "old=1"]);
