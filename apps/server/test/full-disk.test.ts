@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { dumpIndex, removeTempDirs, tempDir } from "./support/index-files.ts";
@@ -147,49 +146,5 @@ describe.each([0, 3])("a full disk, --workers %i", (workers) => {
     expect([...stored.keys()].toSorted()).toEqual(names.filter((n) => expected.get(n)).toSorted());
     expect(stored.get("w-0-a")).toEqual(["base-0"]);
     for (const c of [seed, reader, ...writers]) c.close();
-  });
-});
-
-describe.each([0, 3])("not a full disk: an I/O error, --workers %i", (workers) => {
-  it("still ends the process with one fatal line, acknowledging nothing of the failed batch; a restart has exactly what was acknowledged", async () => {
-    const dir = tempDir("pkgindex-io-error-");
-    const server = await startServer(workers, dir);
-    const c = await LineClient.connect(server.port);
-    const acked: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      expect(await c.send(`INDEX|p${i}|`)).toBe("OK");
-      acked.push(`p${i}`);
-    }
-    // A file size limit on the running server at the WAL's current size:
-    // the next commit's WAL write fails with EFBIG (Node ignores SIGXFSZ),
-    // which SQLite reports as SQLITE_IOERR_WRITE, not SQLITE_FULL.
-    const wal = statSync(path.join(dir, "pkgindex.db-wal")).size;
-    execFileSync("prlimit", [`--pid=${server.child.pid}`, `--fsize=${wal}`]);
-    // One command at a time: the one without a reply is the failed batch.
-    let unacked = "";
-    for (let i = 5; i < 1000 && unacked === ""; i++) {
-      const reply = await c.send(`INDEX|p${i}|`).catch(() => undefined);
-      if (reply === undefined) unacked = `p${i}`;
-      else {
-        expect(reply).toBe("OK");
-        acked.push(`p${i}`);
-      }
-    }
-    expect(unacked).not.toBe("");
-    expect(await server.exited).toBe(1);
-    expect(server.stderr()).toBe("");
-    const fatal = server.logs.filter((l) => l.level === 60);
-    expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatchObject({ code: "PKGI_DB_COMMIT_FAILED" });
-    expect(JSON.stringify(fatal[0])).toMatch(/commit to .*pkgindex\.db failed: .*SQLITE_IOERR/);
-    expect(server.logs.filter(isFullLine)).toEqual([]);
-    c.close();
-
-    const again = await startServer(workers, dir);
-    const d = await LineClient.connect(again.port);
-    expect(await d.pipeline([...acked, unacked].map((n) => `QUERY|${n}|`))).toEqual([...acked.map(() => "OK"), "FAIL"]);
-    d.close();
-    expect(await again.stop()).toBe(0);
-    expect([...(await dumpIndex(dir)).keys()].toSorted()).toEqual(acked.toSorted());
   });
 });
