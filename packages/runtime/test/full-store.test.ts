@@ -115,10 +115,11 @@ describe("IndexEngine: a commit refused because the store is full", () => {
 
     expect(store.probes).toBe(3);
     const gaps = probeTimes.map((t, i) => t - (i === 0 ? failedAt : probeTimes[i - 1]));
-    // 100, 200, 400 ms (timers never fire early; allow 1 ms of rounding).
-    expect(gaps[0]).toBeGreaterThanOrEqual(99);
-    expect(gaps[1]).toBeGreaterThanOrEqual(199);
-    expect(gaps[2]).toBeGreaterThanOrEqual(399);
+    // 100, 200, 400 ms. A timer counts from the event loop's cached clock,
+    // which can lag the real one by a few ms on a busy machine: 10 ms slack.
+    expect(gaps[0]).toBeGreaterThanOrEqual(90);
+    expect(gaps[1]).toBeGreaterThanOrEqual(190);
+    expect(gaps[2]).toBeGreaterThanOrEqual(390);
     expect(transitions).toHaveLength(2);
     expect(transitions[1]).toBe("writable");
     expect(engine.writable).toBe(true);
