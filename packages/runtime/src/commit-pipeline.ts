@@ -136,17 +136,23 @@ export class CommitPipeline {
     const waiting = this.waiting;
     this.covered = [];
     this.waiting = [];
+    // Failed for good unless the owner undoes everything: while it decides
+    // (its failure listeners run inside), nothing may be held or released,
+    // and `busy` stays true so no reply computed meanwhile goes out early.
+    this.hasFailed = true;
+    this.failure = err;
+    if (!this.hooks.failed(err)) {
+      this.wakeIdle();
+      return;
+    }
+    this.hasFailed = false;
+    this.failure = undefined;
     this.inFlight = false;
     // What was applied after the failed commit began may build on what it
-    // covered: it is undone with it, never committed on its own.
+    // covered: it was undone with it, never to be committed on its own.
     this.dirty = false;
-    if (this.hooks.failed(err)) {
-      for (let i = 0; i < covered.length; i++) covered[i](false);
-      for (let i = 0; i < waiting.length; i++) waiting[i](false);
-    } else {
-      this.hasFailed = true;
-      this.failure = err;
-    }
+    for (let i = 0; i < covered.length; i++) covered[i](false);
+    for (let i = 0; i < waiting.length; i++) waiting[i](false);
     this.wakeIdle();
   }
 

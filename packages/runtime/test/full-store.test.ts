@@ -157,6 +157,12 @@ describe("IndexEngine: a commit refused because the store is full", () => {
     expect(replies).toEqual([]);
     expect(failures).toHaveLength(1);
     expect(transitions).toEqual([]);
+    // Nothing applied afterwards is answered either, not even at once.
+    expect(engine.mustHold).toBe(true);
+    const later = send("INDEX|b|", "QUERY|a|");
+    await nextTurn();
+    expect(later).toEqual([]);
+    expect(store.pending).toBe(0);
     await expect(engine.stop()).rejects.toThrow("disk I/O error");
   });
 
