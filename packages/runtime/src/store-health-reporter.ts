@@ -15,14 +15,17 @@ export interface StoreHealth {
  * Logs the store's read-only episodes: one error line when it turns
  * read-only, one a minute while it stays so, one info line when it is
  * writable again. A disk that flaps between full and not (a probe fits, the
- * next batch does not) gets at most one "store full" line a minute; the
- * episodes in between are counted in the next line.
+ * next batch does not) gets at most one "store full" line a minute; an
+ * episode whose "store full" line was folded into the next one logs no
+ * recovery line either, so the lines still pair up.
  */
 export class StoreHealthReporter {
   private readonly engine: IndexEngine;
   private readonly logger: Logger;
   private lastErrorLine = -Infinity;
   private unloggedEpisodes = 0;
+  /** Whether this episode's "store full" line was logged (then its recovery is too). */
+  private episodeLogged = false;
   private since = 0;
   private refusedAtStart = 0;
   private reminder: NodeJS.Timeout | null = null;
@@ -48,7 +51,8 @@ export class StoreHealthReporter {
     this.refusedAtStart = this.engine.refusedWrites;
     this.reminder = setInterval(this.remind, REMIND_INTERVAL_MS);
     this.reminder.unref();
-    if (this.since - this.lastErrorLine < REMIND_INTERVAL_MS) {
+    this.episodeLogged = this.since - this.lastErrorLine >= REMIND_INTERVAL_MS;
+    if (!this.episodeLogged) {
       this.unloggedEpisodes++;
       return;
     }
@@ -76,6 +80,7 @@ export class StoreHealthReporter {
 
   private writableAgain(): void {
     this.close();
+    if (!this.episodeLogged) return;
     this.logger.info(
       { readOnlySeconds: Math.round((performance.now() - this.since) / 100) / 10, writesRefused: this.engine.refusedWrites - this.refusedAtStart },
       "store writable again",

@@ -63,18 +63,21 @@ describe("StoreHealthReporter", () => {
     await engine.stop();
   });
 
-  it("a store that flaps (full again within the minute) gets no second 'store full' line until a minute has passed; it is counted", async () => {
+  it("a store that flaps (full again within the minute) gets no second 'store full' or recovery line until a minute has passed; it is counted", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "performance"] });
-    const { store, engine, fillUp, errors } = setUp();
+    const { store, engine, lines, fillUp, errors } = setUp();
+    const recoveries = () => lines.filter((l) => l.msg === "store writable again");
     await fillUp();
     const writable = new Promise<void>((resolve) => engine.onWritableChange((w) => w && resolve()));
     store.full = false;
     await writable;
+    expect(recoveries()).toHaveLength(1);
     await fillUp(); // full again at once
     expect(errors()).toHaveLength(1);
     const again = new Promise<void>((resolve) => engine.onWritableChange((w) => w && resolve()));
     store.full = false;
     await again;
+    expect(recoveries()).toHaveLength(1); // its "store full" line was folded, so is its recovery
     vi.advanceTimersByTime(60_000);
     await fillUp();
     expect(errors()).toHaveLength(2);
