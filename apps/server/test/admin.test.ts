@@ -38,6 +38,8 @@ describe.each([0, 3])("admin HTTP, --workers %i", (workers) => {
       "pkgindex_event_loop_utilization",
       "pkgindex_thread_cpu_seconds_total",
       "pkgindex_store_commits_total",
+      "pkgindex_store_writable",
+      "pkgindex_store_full_commits_total",
     ]) {
       expect(before).toContain(`# TYPE ${name} `);
     }

@@ -14,8 +14,12 @@ export interface IndexSize {
 // "OK\n" -> "OK": reply codes 0..2 as label values.
 const RESULTS = REPLY_TEXT.map((text) => text.trim());
 
-/** Families of the thread that applies commands (state owner, or the single thread). */
-export function registerStateMetrics(registry: Registry, stats: CommandStats, indexSize: () => IndexSize): void {
+/**
+ * Families of the thread that applies commands (state owner, or the single
+ * thread). `storeWritable` is false while the store is full and the index
+ * read-only.
+ */
+export function registerStateMetrics(registry: Registry, stats: CommandStats, indexSize: () => IndexSize, storeWritable: () => boolean): void {
   registerScrapedCounter(registry, {
     name: METRIC.commands,
     help: "Commands applied to the index, by command and result.",
@@ -44,6 +48,22 @@ export function registerStateMetrics(registry: Registry, stats: CommandStats, in
     labelNames: [],
     read: (emit) => emit({}, stats.commits),
   });
+  registerScrapedCounter(registry, {
+    name: METRIC.storeFullCommits,
+    help: "Commits refused because the disk or quota was full; their batches were undone and answered ERROR.",
+    labelNames: [],
+    read: (emit) => emit({}, stats.fullCommits),
+  });
+  registerScrapedGauge(
+    registry,
+    {
+      name: METRIC.storeWritable,
+      help: "1 while the store accepts writes; 0 while it is full (INDEX and REMOVE answered ERROR, QUERY served).",
+      labelNames: [],
+      read: (emit) => emit({}, storeWritable() ? 1 : 0),
+    },
+    "first",
+  );
   registerScrapedGauge(
     registry,
     { name: METRIC.packages, help: "Packages in the index.", labelNames: [], read: (emit) => emit({}, indexSize().packages) },

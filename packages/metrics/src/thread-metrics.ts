@@ -24,6 +24,8 @@ export interface ThreadMetricsOptions {
   worker?: number;
   /** state-owner and single: the index size, read at scrape time. */
   indexSize?: () => IndexSize;
+  /** state-owner and single: whether the store accepts writes (default: always). */
+  storeWritable?: () => boolean;
 }
 
 export interface ThreadMetrics {
@@ -43,7 +45,9 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   if (role === "io-worker" && options.worker === undefined) throw new TypeError("an io-worker's metrics need its worker index");
   const worker = role === "io-worker" ? String(options.worker) : "0";
   if (role !== "state-owner") registerConnectionMetrics(registry, stats, worker);
-  if (role !== "io-worker") registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })));
+  if (role !== "io-worker") {
+    registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })), options.storeWritable ?? (() => true));
+  }
   const labels: Record<string, string> = role === "state-owner" ? { role } : { role, worker };
   registerEventLoopGauge(registry, labels);
   registerThreadCpuCounter(registry, labels);
