@@ -99,6 +99,8 @@ function footLines(facts: string): string[] {
   return first === "" ? [facts] : [first, parts.join(" · ")];
 }
 
+const f = (n: number): string => n.toFixed(1);
+
 export function chart(o: ChartOptions): string {
   const pw = WIDTH - PLOT.left - PLOT.right;
   const ph = HEIGHT - FOOT - PLOT.top - PLOT.bottom;
@@ -131,7 +133,6 @@ export function chart(o: ChartOptions): string {
   }
   const span = xDomain[1] - xDomain[0];
   const xOf = (v: number): number => PLOT.left + (span === 0 ? pw / 2 : ((v - xDomain[0]) / span) * pw);
-  const f = (n: number): string => n.toFixed(1);
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`);

@@ -99,6 +99,8 @@ function commonOptions(args: Record<string, unknown>) {
     progress: (args.progress as boolean | undefined) ?? process.stderr.isTTY === true,
     maxSpread: nonNegative("max-spread", args["max-spread"] as number),
     baselineFile: args["baseline-file"] as string | undefined,
+    // Read before measuring: a wrong path should not cost a whole run.
+    baseline: args["baseline-file"] === undefined ? null : readBaseline(args["baseline-file"] as string),
     threshold: nonNegative("threshold", args.threshold as number),
     ports: new PortPicker(args["port-range"] === undefined ? null : (parsePortRange(args["port-range"] as string) ?? fail(`--port-range must be LO-HI, ports from 1 to 65535, got ${JSON.stringify(args["port-range"])}`))),
   };
@@ -152,8 +154,8 @@ type Common = ReturnType<typeof commonOptions>;
  */
 function judge(common: Common, json: unknown, facts: RunFacts, warnings: string[], ok: number): number {
   for (const w of warnings) console.error(w);
-  if (common.baselineFile === undefined) return ok;
-  const saved = readBaseline(common.baselineFile);
+  const saved = common.baseline;
+  if (saved === null || common.baselineFile === undefined) return ok;
   const mw = machineWarning(saved.machine, facts.machine);
   if (mw !== null) console.error(mw);
   const found = regressions(figuresOf(json), saved.figures, common.threshold);

@@ -70,6 +70,11 @@ export function markdownTable(header: string[], rows: string[][], leftColumns = 
   return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < leftColumns ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** A spread of microseconds in milliseconds. */
+function inMs(s: Spread): Spread {
+  return { ...s, min: s.min / 1000, max: s.max / 1000, q1: s.q1 / 1000, q3: s.q3 / 1000, median: s.median / 1000 };
+}
+
 function barsNote(rounds: number): string {
   return rounds > 1 ? `bars: min–max of ${rounds} rounds` : "one round: no bars";
 }
@@ -124,9 +129,8 @@ export function writeReport(dir: string, result: CompareResult, meta: { command:
       });
     const tp = `throughput-d${d}.svg`;
     const lat = `p99-d${d}.svg`;
-    const ms = (s: Spread): Spread => ({ ...s, min: s.min / 1000, max: s.max / 1000, q1: s.q1 / 1000, q3: s.q3 / 1000, median: s.median / 1000 });
     writeFileSync(path.join(dir, tp), lineChart({ title: `Throughput, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "requests/s (median)", xs: connections, series: series((s) => [s.rps, s.spread.rps]), facts, bars }));
-    writeFileSync(path.join(dir, lat), lineChart({ title: `p99 latency, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "p99 (ms, median)", xs: connections, series: series((s) => [s.p99Us / 1000, ms(s.spread.p99Us)]), facts, bars }));
+    writeFileSync(path.join(dir, lat), lineChart({ title: `p99 latency, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "p99 (ms, median)", xs: connections, series: series((s) => [s.p99Us / 1000, inMs(s.spread.p99Us)]), facts, bars }));
     charts.push(`![throughput, depth ${d}](${tp}) ![p99, depth ${d}](${lat})`);
   }
   const distributions: string[] = [];

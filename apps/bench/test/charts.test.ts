@@ -85,12 +85,15 @@ describe("distributionChart", () => {
   });
 });
 
+const summary = (mode: string, rate: number, rps: number) => ({
+  mode, connections: 10, depth: 0, rate, rounds: [], rps, p50Us: rate / 10, p99Us: rate / 2, cpuUsPerRequest: 5, ownerUsPerRequest: 5, rssMiB: 1, benchUsPerRequest: 1, errors: 0, rpsRatio: 1, cpuRatio: 1,
+  spread: { rps: spread([rps * 0.98, rps]), p50Us: spread([rate / 10]), p99Us: spread([rate / 2, rate / 1.8]), cpuUsPerRequest: spread([5]) },
+});
+
+const lastX = (l: RegExpMatchArray): number => Number(l[3].split(" ").at(-1)!.split(",")[0]);
+
 describe("latencyThroughputChart", () => {
   it("draws a p50 and a p99 line per mode against achieved throughput, one colour per mode", () => {
-    const summary = (mode: string, rate: number, rps: number) => ({
-      mode, connections: 10, depth: 0, rate, rounds: [], rps, p50Us: rate / 10, p99Us: rate / 2, cpuUsPerRequest: 5, ownerUsPerRequest: 5, rssMiB: 1, benchUsPerRequest: 1, errors: 0, rpsRatio: 1, cpuRatio: 1,
-      spread: { rps: spread([rps * 0.98, rps]), p50Us: spread([rate / 10]), p99Us: spread([rate / 2, rate / 1.8]), cpuUsPerRequest: spread([5]) },
-    });
     const result: CompareResult = {
       modes: [{ name: "a", command: "a" }, { name: "b", command: "b" }],
       baseline: "a",
@@ -106,7 +109,6 @@ describe("latencyThroughputChart", () => {
     expect(lines[0][1]).not.toBe(lines[2][1]);
     expect(lines.map((l) => l[2] !== undefined)).toEqual([true, false, true, false]);
     // b's second point sits left of a's: it achieved less of the rate asked.
-    const lastX = (l: RegExpMatchArray): number => Number(l[3].split(" ").at(-1)!.split(",")[0]);
     expect(lastX(lines[2])).toBeLessThan(lastX(lines[0]));
     expect(svg).toContain("bars: min–max of 2 rounds");
   });

@@ -70,8 +70,11 @@ describe("report tables", () => {
       { label: "pkgindex-w0", load: "c100d1mixed", rps: 150, p99: 5, cpu: 20, commitsPerSec: 0 },
     ];
     const rows = yardstickTable(["goref", "pkgindex-w0"], loads, results).split("\n");
-    expect(rows[0]).toBe("| load | server | rps | p99 µs | server CPU µs/req | state-owner CPU µs/req | avg batch | commits/s | rps / goref | CPU / goref |");
-    expect(rows.slice(2)).toEqual(["| c100d1mixed | goref | 200 | 20 | 10.0 | – | – | – | 1.00 | 1.00 |", "| c100d1mixed | pkgindex-w0 | 100 | 5 | 20.0 | – | – | 0 | 0.50 | 2.00 |"]);
+    expect(rows[0]).toBe("| load | server | rps | rps min–max | p99 µs | p99 min–max | server CPU µs/req | CPU min–max | state-owner CPU µs/req | avg batch | commits/s | rps / goref | CPU / goref |");
+    expect(rows.slice(2)).toEqual([
+      "| c100d1mixed | goref | 200 | 100–300 | 20 | 10–30 | 10.0 | 10.0–10.0 | – | – | – | 1.00 | 1.00 |",
+      "| c100d1mixed | pkgindex-w0 | 100 | 50–150 | 5 | 5–5 | 20.0 | 20.0–20.0 | – | – | 0 | 0.50 | 2.00 |",
+    ]);
   });
 });
 
@@ -88,9 +91,11 @@ describe("bench yardsticks", () => {
       const runs = printed.filter((l) => l.startsWith('{"round"')).map((l) => JSON.parse(l) as { round: number; label: string });
       expect(runs.map((r) => `${r.round} ${r.label}`)).toEqual(["1 goref", "1 okserver", "1 pkgindex-w1", "2 goref", "2 okserver", "2 pkgindex-w1"]);
       const table = printed.at(-1)!.trim().split("\n");
-      expect(table[2]).toBe("| c2d3mixed | goref | 2000 | 50 | 3.0 | – | – | – | 1.00 | 1.00 | 1.00 | 1.00 |");
+      expect(table[2]).toBe("| c2d3mixed | goref | 2000 | 2000–2000 | 50 | 50–50 | 3.0 | 3.0–3.0 | – | – | – | 1.00 | 1.00 | 1.00 | 1.00 |");
       // 4 commands a run, one worker batching them; memory store: no commits.
-      expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 50 \| 3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
+      expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 2000–2000 \| 50 \| 50–50 \| 3\.0 \| 3\.0–3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
+      // The run's facts come first: commit and machine.
+      expect(JSON.parse(printed[0]).facts.machine.cores).toBeGreaterThan(0);
     } finally {
       log.mockRestore();
     }
