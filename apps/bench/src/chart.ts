@@ -154,18 +154,20 @@ export function chart(o: ChartOptions): string {
 
   o.series.forEach((s, k) => {
     const color = COLORS[(s.color ?? k) % COLORS.length];
+    // Series side by side by a few pixels, so bars at the same x do not hide each other.
+    const dodge = (k - (o.series.length - 1) / 2) * 3;
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!o.yLog || p.y > 0));
     const dash = s.dashed === true ? ` stroke-dasharray="6 4"` : "";
-    if (pts.length > 1) out.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2.5"${dash} points="${pts.map((p) => `${f(xOf(p.x))},${f(yOf(p.y))}`).join(" ")}"/>`);
+    if (pts.length > 1) out.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2.5"${dash} points="${pts.map((p) => `${f(xOf(p.x) + dodge)},${f(yOf(p.y))}`).join(" ")}"/>`);
     for (const p of pts) {
-      const px = xOf(p.x);
+      const px = xOf(p.x) + dodge;
       const py = yOf(p.y);
       if (p.yLo !== undefined && p.yHi !== undefined && Number.isFinite(p.yLo) && Number.isFinite(p.yHi) && p.yHi > p.yLo) {
         const [a, b] = [yOf(p.yLo), yOf(p.yHi)];
         out.push(`<path class="error-bar" stroke="${color}" stroke-width="1.5" fill="none" d="M${f(px)} ${f(a)}V${f(b)}M${f(px - 5)} ${f(a)}H${f(px + 5)}M${f(px - 5)} ${f(b)}H${f(px + 5)}"/>`);
       }
       if (p.xLo !== undefined && p.xHi !== undefined && Number.isFinite(p.xLo) && Number.isFinite(p.xHi) && p.xHi > p.xLo) {
-        const [a, b] = [xOf(p.xLo), xOf(p.xHi)];
+        const [a, b] = [xOf(p.xLo) + dodge, xOf(p.xHi) + dodge];
         out.push(`<path class="error-bar" stroke="${color}" stroke-width="1.5" fill="none" d="M${f(a)} ${f(py)}H${f(b)}M${f(a)} ${f(py - 5)}V${f(py + 5)}M${f(b)} ${f(py - 5)}V${f(py + 5)}"/>`);
       }
       // A long trace (RSS every second) reads as a line; markers would only blot it.
