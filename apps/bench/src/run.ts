@@ -53,7 +53,7 @@ export interface LoadResult {
   seconds: number;
   replies: number;
   rps: number;
-  /** Throughput of each interval of the measured window (about ten of them, 0.1 to 1 s long): the run's own spread. */
+  /** Throughput of each interval of the measured window (each a tenth of the window, clamped to 0.1–1 s): the run's own spread. */
   rpsIntervals: Spread;
   /** HDR-style latency distribution, [percentile, µs], up to 99.999% and then the max. */
   latencyUs: LatencySummary;
