@@ -515,7 +515,8 @@ async function runSoak(args: Record<string, unknown>, argv: string[]): Promise<n
     // The baseline check reads the steady load's figures (per mode) and the churn's connections/s.
     const summaries = runs.flatMap((r) => [
       { mode: r.mode, ...r.steady, cpuUsPerRequest: r.steady.server?.cpuUsPerRequest },
-      { mode: `${r.mode} churn`, ...r.churn, cpuUsPerRequest: Number.NaN },
+      // The churn's key says churn already (its lines per connection).
+      { mode: r.mode, ...r.churn, cpuUsPerRequest: Number.NaN },
     ]);
     const json = { command: commandLine, facts, mix: common.mix, runs, summaries: summaries.map((x) => ({ mode: x.mode, connections: x.connections, depth: x.depth, rate: x.rate, linesPerConnection: x.linesPerConnection, rps: x.rps, p99Us: x.latencyUs.p99, cpuUsPerRequest: x.cpuUsPerRequest, connectionsPerSecond: x.connectionsPerSecond })) };
     if (common.json) console.log(JSON.stringify(json, null, 2));
