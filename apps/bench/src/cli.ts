@@ -252,6 +252,7 @@ function parser(argv: string[]) {
         packages: { type: "number", default: 200_000, describe: "Packages to index, up to five dependencies each" },
         modes: { type: "string", default: "0,1,3", describe: "pkgindex --workers values, comma-separated" },
         goref: { type: "string", default: "/tmp/goref", describe: "The goref binary" },
+        rounds: { type: "number", default: 3, describe: "Rounds, every server started afresh in each (the table gives the median and min–max)" },
       }),
     )
     .command("startup", "Time from spawning pkgindex serve on a large SQLite index to its listening line, layouts alternated", (y) =>
@@ -268,6 +269,7 @@ function parser(argv: string[]) {
         depths: { type: "string", default: "1,8", describe: "Depths, comma-separated" },
         connections: { type: "number", default: 100, describe: "Connections" },
         duration: { type: "number", default: 3, describe: "Seconds measured per line" },
+        rounds: { type: "number", default: 3, describe: "Rounds (the table gives the median and min–max)" },
       }),
     )
     .strict()
@@ -566,7 +568,7 @@ async function yardsticksCommand(args: Record<string, unknown>): Promise<number>
 }
 
 async function rssCommand(args: Record<string, unknown>): Promise<number> {
-  const rows = await runRss({ packages: intIn("packages", args.packages as number, 1, 10_000_000), modes: intList("modes", args.modes as string, 0, 256), goref: args.goref as string, log: printJson });
+  const rows = await runRss({ packages: intIn("packages", args.packages as number, 1, 10_000_000), modes: intList("modes", args.modes as string, 0, 256), goref: args.goref as string, rounds: intIn("rounds", args.rounds as number, 1, 1000), log: printJson });
   console.log(`\n${rssTable(rows)}`);
   return rows.every((r) => r.ok === r.packages) ? EXIT_OK : EXIT_ERRORS;
 }
@@ -591,6 +593,7 @@ async function commitsCommand(args: Record<string, unknown>): Promise<number> {
       depths: intList("depths", args.depths as string, 1, 100_000),
       connections: intIn("connections", args.connections as number, 1, 100_000),
       durationMs: positive("duration", args.duration as number) * 1000,
+      rounds: intIn("rounds", args.rounds as number, 1, 1000),
       log: printJson,
     });
     console.log(`\n${commitsTable(rows)}`);

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { commitsTable } from "../src/commits.ts";
+import { rssTable } from "../src/rss.ts";
 import { generatedDeps, generatedName } from "../src/generated-index.ts";
 import { metricSum } from "../src/metrics-text.ts";
 import { main } from "../src/cli.ts";
@@ -43,11 +44,26 @@ describe("the generated index", () => {
   });
 });
 
+const commitsRow = (round: number, commitsPerSecond: number, commandsPerBatch: number) => ({ round, workers: 2, sync: "normal", depth: 8, commitsPerSecond, commandsPerBatch, commandsPerCommit: 10 });
+const rssRow = (label: string, round: number, after: number) => ({ label, round, packages: 10, ok: 10, rssBeforeMiB: 40, rssAfterMiB: after, rssAnonAfterMiB: after - 20, rssFileAfterMiB: 20 });
+
 describe("report tables", () => {
   it("commits: a dash where a layout has no batches", () => {
-    expect(commitsTable([{ workers: 0, sync: "full", depth: 8, commitsPerSecond: 370.4, commandsPerBatch: Number.NaN, commandsPerCommit: 491.26 }])).toBe(
+    expect(commitsTable([{ round: 1, workers: 0, sync: "full", depth: 8, commitsPerSecond: 370.4, commandsPerBatch: Number.NaN, commandsPerCommit: 491.26 }])).toBe(
       ["| layout | --sync | depth | commits/s | commands per batch | commands per commit |", "|---|---|---:|---:|---:|---:|", "| w0 | full | 8 | 370 | – | 491.3 |"].join("\n"),
     );
+  });
+
+  it("commits: the median of the rounds with their min–max", () => {
+    expect(commitsTable([commitsRow(1, 300, 4), commitsRow(2, 360, 5), commitsRow(3, 330, 6)]).split("\n")[2]).toBe("| w2 | normal | 8 | 330 (300–360) | 5.0 (4.0–6.0) | 10.0 (10.0–10.0) |");
+  });
+
+  it("rss: one row per server, the median of its rounds with their min–max", () => {
+    expect(rssTable([rssRow("goref", 1, 50), rssRow("pkgindex-w0", 1, 80), rssRow("goref", 2, 54), rssRow("pkgindex-w0", 2, 90), rssRow("goref", 3, 52), rssRow("pkgindex-w0", 3, 85)]).split("\n").slice(2)).toEqual([
+      "| goref | 40.0 MiB (40.0–40.0) | 52.0 MiB (50.0–54.0) | 32.0 MiB (30.0–34.0) | 20.0 MiB (20.0–20.0) |",
+      "| pkgindex-w0 | 40.0 MiB (40.0–40.0) | 85.0 MiB (80.0–90.0) | 65.0 MiB (60.0–70.0) | 20.0 MiB (20.0–20.0) |",
+    ]);
+    expect(rssTable([rssRow("goref", 1, 50)]).split("\n")[2]).toBe("| goref | 40.0 MiB | 50.0 MiB | 30.0 MiB | 20.0 MiB |");
   });
 
   it("startup: one row per layout with its rounds in order", () => {
