@@ -1,4 +1,4 @@
-import { startAdminServer, type AdminServer } from "@pkgindex/admin";
+import { startAdminServer, type AdminServer, type Readiness } from "@pkgindex/admin";
 import { createLogger, startServer, type RunningServer, type StoreStatus } from "@pkgindex/runtime";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
@@ -27,12 +27,18 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       // Starting up counts as alive: a load of a large index must not get the
       // process restarted by a liveness probe.
       live: () => (server === undefined ? Promise.resolve(true) : server.live(THREAD_DEADLINE_MS)),
-      ready: () => {
-        const store = server === undefined ? startingStatus : server.storeStatus();
+      ready: (): Readiness => {
+        // An unreachable database (--store postgres) makes the node unready:
+        // it cannot answer anything. A full store leaves the server ready:
+        // reads are served, and taking it out of the balancer would stop
+        // them too.
+        const status = server === undefined ? startingStatus : server.storeStatus();
+        const health = server?.storeHealth();
         return {
-          ready: server !== undefined && !draining && store.ready,
-          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "store-reachable": store.ready, "not-draining": !draining },
-          reason: store.reason,
+          ready: server !== undefined && !draining && status.ready,
+          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "store-reachable": status.ready, "not-draining": !draining },
+          degraded: health === undefined || health.writable ? {} : { "store-writable": `read-only, INDEX and REMOVE answered ERROR: ${health.reason}` },
+          reason: status.reason,
         };
       },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),

@@ -1,4 +1,5 @@
 import type { StoreStatus } from "./store-status.ts";
+import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
 /** How a drain ended. */
@@ -21,6 +22,8 @@ export interface RunningServer {
   live(timeoutMs: number): Promise<boolean>;
   /** Whether the store lets the node serve now (PostgreSQL reachable), and if not why (for /readyz). */
   storeStatus(): StoreStatus;
+  /** Whether the store accepts writes now (false while it is full: the server is read-only). */
+  storeHealth(): StoreHealth;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**

@@ -8,6 +8,7 @@ import { LocalDispatcher } from "./local-dispatcher.ts";
 import { RemoteDispatcher } from "./remote-dispatcher.ts";
 import { RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
@@ -16,6 +17,7 @@ import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store
 
 /** How long a metrics scrape waits for PostgreSQL's package count (/metrics waits 1 s in all). */
 const METRICS_COUNT_TIMEOUT_MS = 500;
+const WRITABLE: StoreHealth = { writable: true, reason: "" };
 
 /** What the single thread needs from either engine. */
 interface SingleEngine {
@@ -24,7 +26,10 @@ interface SingleEngine {
   /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
   beforeMetrics?: () => Promise<void>;
   dispatcher: CommandDispatcher;
+  /** PostgreSQL reachable (always ready for the local stores). */
   status(): StoreStatus;
+  /** The store accepts writes (false while SQLite's disk is full). */
+  health(): StoreHealth;
   stop(): Promise<void>;
 }
 
@@ -46,18 +51,31 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
       beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
       dispatcher: new RemoteDispatcher(engine),
       status: () => engine.status,
+      // An unreachable database is `status`; PostgreSQL has no read-only mode of ours.
+      health: () => WRITABLE,
       stop: () => engine.stop(),
     };
   }
   // Not postgres here, so the store is one IndexEngine opens.
   const { engine, loaded } = IndexEngine.open({ ...config, store: config.store as StoreKind });
   logger.info({ ...loaded, store: config.store }, "index loaded");
+  const storeHealth = new StoreHealthReporter(engine, logger);
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
     cutOff();
     fatal.fire(commitFailure(err), "PKGI_DB_COMMIT_FAILED");
   });
-  return { stats: engine.stats, graph: engine.graph, dispatcher: new LocalDispatcher(engine), status: () => STORE_READY, stop: () => engine.stop() };
+  return {
+    stats: engine.stats,
+    graph: engine.graph,
+    dispatcher: new LocalDispatcher(engine),
+    status: () => STORE_READY,
+    health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
+    stop: async () => {
+      storeHealth.close();
+      await engine.stop();
+    },
+  };
 }
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
@@ -79,6 +97,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     role: "single",
     stats: engine.stats,
     indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    storeWritable: () => engine.health().writable,
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
@@ -95,6 +114,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     // One thread: if it can run this, it is alive.
     live: async () => true,
     storeStatus: () => engine.status(),
+    storeHealth: () => engine.health(),
     metrics: async () => {
       await engine.beforeMetrics?.();
       return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);

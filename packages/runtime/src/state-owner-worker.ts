@@ -15,6 +15,7 @@ import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
@@ -32,6 +33,8 @@ interface Owner {
   graph: { size: number; edgeCount: number };
   /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
   beforeMetrics?: () => Promise<void>;
+  /** The store accepts writes (false while SQLite's disk is full; PostgreSQL: always). */
+  writable?: () => boolean;
   onBatch(port: MessagePort, batch: Uint8Array): void;
   stop(): Promise<void>;
 }
@@ -53,17 +56,21 @@ function startLocal(): Owner | null {
   } catch (err) {
     return reportFailed(err);
   }
+  // Logged here, with the state owner's role; the supervisor keeps the state for /readyz.
+  const storeHealth = new StoreHealthReporter(engine, logger, (health) => postEvent(parent, "store", { ...health }));
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
   return {
     stats: engine.stats,
     graph: engine.graph,
+    writable: () => engine.writable,
     onBatch(port, batch) {
-      engine.applyBatch(batch);
-      if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
-      else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+      engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
     },
-    stop: () => engine.stop(),
+    stop: async () => {
+      storeHealth.close();
+      await engine.stop();
+    },
   };
 }
 
@@ -109,6 +116,7 @@ if (owner !== null) {
     role: "state-owner",
     stats: owner.stats,
     indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    storeWritable: owner.writable,
   });
 
   serveControl(parent, {
