@@ -39,7 +39,7 @@ const answeredAfter = (r: CheckRunResult, t: number): number => r.recorded.reduc
 describe("three nodes on one PostgreSQL, checker clients spread over them", () => {
   it("with no fault the history is linearizable and nothing goes unanswered", async () => {
     const started = await startNodes();
-    const result = await runCheck({ targets: started.map((n) => ({ host: "127.0.0.1", port: n.port })), clients: 9, seconds: 8, rounds: 30, seed: 3 });
+    const result = await runCheck({ targets: started.map((n) => ({ host: "127.0.0.1", port: n.port })), clients: 9, seconds: 5, rounds: 20, seed: 3 });
     expect(result.reason).toBeNull();
     expect(result.outcome).toBe("linearizable");
     expect(result.unanswered).toBe(0);
