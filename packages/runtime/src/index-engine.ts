@@ -205,6 +205,22 @@ export class IndexEngine {
   }
 
   /**
+   * A live backup of the durable copy into `file`, between two batches (the
+   * thread that runs the engine runs nothing else meanwhile). Throws
+   * PKGI_BACKUP_UNAVAILABLE for a store with nothing to copy, or after a
+   * failed commit; PKGI_BACKUP_FAILED when the copy cannot be written.
+   */
+  backup(file: string): void {
+    if (this.store.backupTo === undefined) {
+      throw new PkgIndexError("PKGI_BACKUP_UNAVAILABLE", { store: this.store.kind, reason: "it keeps nothing on disk (use pkgindex client or a dump of a durable store)" });
+    }
+    if (this.stopped || this.pipeline.failedAlready) {
+      throw new PkgIndexError("PKGI_BACKUP_UNAVAILABLE", { store: this.store.kind, reason: "the store is stopping or has failed" });
+    }
+    this.store.backupTo(file);
+  }
+
+  /**
    * Commits what was applied, waits for the commit in flight, then closes
    * the store. Rejects with the commit error if that fails (the store is
    * closed either way; an uncommitted batch is rolled back, never committed).

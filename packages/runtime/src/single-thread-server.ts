@@ -47,6 +47,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     // One thread: if it can run this, it is alive.
     live: async () => true,
     metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    backup: async (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);
       const storeError = await stopEngine();

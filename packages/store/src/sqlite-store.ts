@@ -170,6 +170,23 @@ export class SqliteStore implements Store {
     this.#commits++;
   }
 
+  /**
+   * VACUUM INTO on this connection, which holds the database's exclusive
+   * lock, so no other connection could read it: one consistent, compacted
+   * copy of the committed index, taken between two batches. VACUUM cannot
+   * run inside a transaction, so a batch still open is committed first;
+   * committing earlier than the engine asked is safe (replies still wait for
+   * the engine's own commit, which then finds nothing left to write).
+   */
+  backupTo(file: string): void {
+    this.commit();
+    try {
+      this.#db.prepare("VACUUM INTO ?").run(file);
+    } catch (err) {
+      throw new PkgIndexError("PKGI_BACKUP_FAILED", { path: file, reason: describeSqliteError(err) }, { cause: err });
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#rollbackQuietly(); // an unacknowledged batch is never committed by closing
