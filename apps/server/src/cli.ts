@@ -10,8 +10,8 @@ import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
 import { COMMANDS, isUsageError, usageError } from "./usage-error.ts";
 
 /** Prints one line naming the problem and exits non-zero: never a stack. */
-export function exitWithError(err: unknown, argv: readonly string[] = []): never {
-  const blamed = blameEnvironment(err, argv);
+export function exitWithError(err: unknown): never {
+  const blamed = blameEnvironment(err);
   if (isPkgIndexError(blamed)) process.stderr.write(`pkgindex: [${blamed.code}] ${blamed.message}\n`);
   else process.stderr.write(`pkgindex: ${blamed instanceof Error ? blamed.message : String(blamed)}\n`);
   process.exit(isUsageError(blamed) ? 2 : 1);
@@ -41,11 +41,11 @@ export async function main(argv: string[]): Promise<void> {
     .fail((message, err) => {
       // yargs' own complaints come as a message, or as a YError (requiresArg).
       const fromYargs = err === undefined || err === null || err.name === "YError";
-      exitWithError(fromYargs ? usageError(message ?? err.message, argv) : err, argv);
+      exitWithError(fromYargs ? usageError(message ?? err.message, argv) : err);
     });
   try {
     await parser.parseAsync();
   } catch (err) {
-    exitWithError(err, argv);
+    exitWithError(err);
   }
 }

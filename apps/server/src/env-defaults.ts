@@ -36,18 +36,24 @@ function whatWasGot(value: string): string {
  * .env() under .strict() refuses the process when ANY unknown PKGINDEX_*
  * variable exists — Kubernetes injects PKGINDEX_SERVICE_HOST and the like for
  * a Service named pkgindex — so only the variables of known flags are read,
- * and they become the flags' defaults (a flag on the command line wins).
+ * and they become the flags' defaults.
  * Unknown PKGINDEX_* variables are ignored.
  *
  * A value that is not of the flag's type (a number, a boolean word, one of
  * the choices) is refused here, naming the variable; range checks come later
  * (options.ts) and are blamed on the variable by blameEnvironment.
  */
-export function withEnvDefaults<T extends Record<string, FlagSpec>>(options: T, env: NodeJS.ProcessEnv = process.env): T {
+export function withEnvDefaults<T extends Record<string, FlagSpec>>(
+  options: T,
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): T {
   const out: Record<string, unknown> = {};
   for (const [flag, spec] of Object.entries(options)) {
     const variable = envName(flag);
-    const value = env[variable];
+    // A flag on the command line wins: its variable is not even read (so a
+    // stray PKGINDEX_PORT=tcp://… can be overridden with --port).
+    const value = onCommandLine(argv, flag) ? undefined : env[variable];
     // `--port` with no value would otherwise be taken silently (as the default).
     const withValue = spec.type === "boolean" ? spec : { ...spec, requiresArg: true };
     if (value === undefined) {
@@ -82,14 +88,12 @@ function onCommandLine(argv: readonly string[], flag: string): boolean {
 }
 
 /**
- * A bad value of a flag that was not on the command line came from its
- * environment variable: the error names the variable, which is what the
- * operator has to change.
+ * A bad value of a flag that was taken from its environment variable: the
+ * error names the variable, which is what the operator has to change.
  */
-export function blameEnvironment(err: unknown, argv: readonly string[]): unknown {
+export function blameEnvironment(err: unknown): unknown {
   if (!isPkgIndexError(err) || err.code !== "PKGI_BAD_OPTION") return err;
   const option = String(err.details.option);
   const variable = fromEnv.get(option);
-  if (variable === undefined || onCommandLine(argv, option)) return err;
-  return badEnv(variable, option, String(err.details.reason));
+  return variable === undefined ? err : badEnv(variable, option, String(err.details.reason));
 }
