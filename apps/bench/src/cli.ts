@@ -11,6 +11,7 @@ import { displayCommand, formatCompare, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
 import { commitsTable, runCommits } from "./commits.ts";
 import { rssTable, runRss } from "./rss.ts";
+import { attachCommandLineValues } from "./command-line-values.ts";
 import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
 import { runStartup, startupTable } from "./startup.ts";
 import { parseLoad, runYardsticks, yardstickTable } from "./yardsticks.ts";
@@ -88,7 +89,7 @@ function commonOptions(args: Record<string, unknown>) {
 }
 
 function parser(argv: string[]) {
-  return yargs(argv)
+  return yargs(attachCommandLineValues(argv))
     .scriptName("pkgindex-bench")
     .parserConfiguration({ "camel-case-expansion": false })
     .command(["run", "$0"], "Put one load pattern on a server and measure it", (y) =>
