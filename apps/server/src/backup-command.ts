@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { PkgIndexError } from "@pkgindex/errors";
 import { withEnvDefaults } from "./env-defaults.ts";
+import { fileArgument } from "./file-argument.ts";
 import { writeOutput } from "./write-output.ts";
 
 // --admin-host and --admin-port name what they name for serve (and read the
@@ -47,7 +48,7 @@ export async function backupCommand(raw: RawBackupOptions): Promise<void> {
     throw new Error(cause === undefined ? `backup failed: ${(err as Error).message}` : `backup failed: cannot reach ${url} (${cause})`, { cause: err });
   }
   if (!body.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) throw new Error(`backup failed: ${url} sent something that is not a SQLite database`);
-  await writeOutput(raw.file, body, "the backup");
+  await writeOutput(fileArgument(raw.file), body, "the backup");
 }
 
 export const BACKUP_COMMAND: CommandModule<object, RawBackupOptions> = {

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { dumpBrew, openStore } from "@pkgindex/store";
 import { withEnvDefaults } from "./env-defaults.ts";
+import { fileArgument } from "./file-argument.ts";
 import { writeOutput } from "./write-output.ts";
 
 const DUMP_OPTIONS = {
@@ -29,7 +30,7 @@ export async function dumpCommand(raw: RawDumpOptions): Promise<void> {
   } finally {
     store.close();
   }
-  await writeOutput(raw.file, text, "the dump");
+  await writeOutput(fileArgument(raw.file), text, "the dump");
 }
 
 export const DUMP_COMMAND: CommandModule<object, RawDumpOptions> = {

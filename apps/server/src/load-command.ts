@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { PkgIndexError } from "@pkgindex/errors";
 import { bulkLoad, databasePath, openStore, parseBrew, type BulkLoadOptions, type Store } from "@pkgindex/store";
 import { withEnvDefaults } from "./env-defaults.ts";
+import { fileArgument } from "./file-argument.ts";
 
 const LOAD_OPTIONS = {
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database to load into (created if missing)" },
@@ -84,10 +85,11 @@ function replacing(store: Store, old: readonly string[]): Store {
  */
 export function loadCommand(raw: RawLoadOptions): string {
   let text: string;
-  const fromStdin = raw.file === "-";
-  const source = fromStdin ? "stdin" : raw.file;
+  const file = fileArgument(raw.file) ?? "-";
+  const fromStdin = file === "-";
+  const source = fromStdin ? "stdin" : file;
   try {
-    text = readFileSync(fromStdin ? 0 : raw.file, "utf8");
+    text = readFileSync(fromStdin ? 0 : file, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason = e.code === "ENOENT" ? "no such file (ENOENT)" : e.code === "EISDIR" ? "it is a directory (EISDIR)" : String(e.message);

@@ -16,32 +16,18 @@ function describeWriteError(err: unknown): string {
 }
 
 /**
- * Writes `text` to `file` so that the file is either the old one or the
- * whole new output, never half of it: a temporary file next to it, fsynced,
- * then renamed over it. A failed write leaves no temporary file behind.
- *
- * A symlink is followed, so the link stays and what it points to is
- * replaced; a device, FIFO or socket (`/dev/stdout`, a named pipe) is
- * written in place, never replaced by a regular file. A file that exists
- * keeps its permission bits.
+ * Writes `data` to the regular file `target` so that it is either the old
+ * file or the whole new output, never half of it: a temporary file next to
+ * it, fsynced, then renamed over it, with the old file's permission bits.
+ * A failed write leaves no temporary file behind.
  */
-function writeWhole(file: string, text: string | Uint8Array, what: string): void {
-  const where = outputTarget(file);
-  if (where.kind === "in-place") {
-    try {
-      writeFileSync(where.path, text);
-    } catch (err) {
-      throw new Error(`cannot write ${what} to ${file}: ${describeWriteError(err)}`, { cause: err });
-    }
-    return;
-  }
-  const target = where.path;
+function replaceWhole(target: string, mode: number | undefined, data: string | Uint8Array): void {
   const temp = `${target}.tmp-${process.pid}`;
   try {
     const fd = openSync(temp, "wx");
     try {
-      if (where.mode !== undefined) fchmodSync(fd, where.mode);
-      writeFileSync(fd, text);
+      if (mode !== undefined) fchmodSync(fd, mode);
+      writeFileSync(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -49,7 +35,7 @@ function writeWhole(file: string, text: string | Uint8Array, what: string): void
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw new Error(`cannot write ${what} to ${file}: ${describeWriteError(err)}`, { cause: err });
+    throw err;
   }
 }
 
@@ -70,9 +56,22 @@ function writeStdout(text: string | Uint8Array, what: string): Promise<void> {
   });
 }
 
-/** A command's output (`what`, for messages) to FILE, or to stdout for `-` or no FILE. */
+/**
+ * A command's output (`what`, for messages) to FILE, or to stdout for `-` or
+ * no FILE. A symlink is followed (the link stays, what it points to is
+ * replaced); a device, FIFO or socket is written in place, never replaced by
+ * a regular file; a regular file is replaced whole (replaceWhole).
+ */
 export function writeOutput(file: string | undefined, data: string | Uint8Array, what: string): Promise<void> {
   if (file === undefined || file === "-") return writeStdout(data, what);
-  writeWhole(file, data, what);
+  const where = outputTarget(file);
+  if (where.kind === "descriptor" && where.fd === 1) return writeStdout(data, what);
+  try {
+    if (where.kind === "descriptor") writeFileSync(where.fd, data);
+    else if (where.kind === "in-place") writeFileSync(where.path, data);
+    else replaceWhole(where.path, where.mode, data);
+  } catch (err) {
+    throw new Error(`cannot write ${what} to ${file}: ${describeWriteError(err)}`, { cause: err });
+  }
   return Promise.resolve();
 }
