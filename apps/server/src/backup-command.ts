@@ -44,8 +44,10 @@ export async function backupCommand(raw: RawBackupOptions): Promise<void> {
     body = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${body.toString("utf8").trim()}`);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new Error(cause === undefined ? `backup failed: ${(err as Error).message}` : `backup failed: cannot reach ${url} (${cause})`, { cause: err });
+    // fetch says only "fetch failed"; the reason is in its cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    throw new Error(why === undefined ? `backup failed: ${(err as Error).message}` : `backup failed: cannot reach ${url} (${why})`, { cause: err });
   }
   if (!body.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) throw new Error(`backup failed: ${url} sent something that is not a SQLite database`);
   await writeOutput(fileArgument(raw.file), body, "the backup");
