@@ -162,6 +162,7 @@ function parser(argv: string[]) {
       }),
     )
     .strict()
+    .option("dry-run", { type: "boolean", default: false, global: true, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" })
     .version(false)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -178,6 +179,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`pkgindex-bench: ${(err as Error).message}`);
     return EXIT_USAGE;
+  }
+  if (args["dry-run"] === true) {
+    console.log(JSON.stringify(args));
+    return 0;
   }
   const command = (args._ as string[])[0] ?? "run";
   try {
