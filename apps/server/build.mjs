@@ -15,5 +15,5 @@ await bundleApp({
     "state-owner-worker": "../../packages/runtime/src/state-owner-worker.ts",
   },
   // The version is baked in, so --version never reads a file at run time.
-  define: { __PKGINDEX_VERSION__: JSON.stringify(version) },
+  define: { PKGINDEX_BAKED_VERSION: JSON.stringify(version) },
 });

@@ -27,7 +27,7 @@ function badEnv(variable: string, option: string, reason: string): PkgIndexError
 function whatWasGot(value: string): string {
   // Kubernetes injects <SERVICE>_PORT=tcp://10.0.0.1:8080 for a Service named
   // like the program: say so, since the variable was not set by the user.
-  const hint = /^tcp:\/\//.test(value) ? " (a Kubernetes service link? set enableServiceLinks: false on the pod, or name the Service otherwise)" : "";
+  const hint = value.startsWith("tcp://") ? " (a Kubernetes service link? set enableServiceLinks: false on the pod, or name the Service otherwise)" : "";
   return `got ${JSON.stringify(value)}${hint}`;
 }
 

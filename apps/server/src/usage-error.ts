@@ -43,7 +43,7 @@ export function usageError(message: string, argv: readonly string[]): PkgIndexEr
     if (options.length > 0) return new PkgIndexError("PKGI_UNKNOWN_OPTION", { option: options.join(", "), help });
     return new PkgIndexError("PKGI_USAGE", { reason: `unexpected argument${names.length > 1 ? "s" : ""} ${names.join(" ")}`, help });
   }
-  if (/^Not enough non-option arguments: got 0/.test(text)) {
+  if (text.startsWith("Not enough non-option arguments: got 0")) {
     const reason =
       command === undefined ? `name a command: ${COMMANDS.join(", ")}` : command === "load" ? "name the file to load (- reads stdin)" : `pkgindex ${command} needs more arguments`;
     return new PkgIndexError("PKGI_USAGE", { reason, help });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 
 // Baked in by esbuild (apps/server/build.mjs `define`), so the bundle needs
 // no package.json beside it; running from source reads package.json.
-declare const __PKGINDEX_VERSION__: string | undefined;
+declare const PKGINDEX_BAKED_VERSION: string | undefined;
 
 function fromPackageJson(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -10,4 +10,4 @@ function fromPackageJson(): string {
 }
 
 /** apps/server/package.json's version: what `pkgindex --version` prints. */
-export const VERSION: string = typeof __PKGINDEX_VERSION__ === "string" ? __PKGINDEX_VERSION__ : fromPackageJson();
+export const VERSION: string = typeof PKGINDEX_BAKED_VERSION === "string" ? PKGINDEX_BAKED_VERSION : fromPackageJson();

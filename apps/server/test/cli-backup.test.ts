@@ -30,9 +30,9 @@ describe.each([0, 2])("live backup, --workers %i", (workers) => {
     // A writer that waits for each reply: INDEX w-0, w-1, ... until told to stop.
     const writer = await LineClient.connect(server.port);
     let acked = 0;
-    let stop = false;
+    const control = { stop: false };
     const writing = (async () => {
-      while (!stop) {
+      while (!control.stop) {
         expect(await writer.send(`INDEX|w-${acked}|base-0`)).toBe("OK");
         acked++;
       }
@@ -47,7 +47,7 @@ describe.each([0, 2])("live backup, --workers %i", (workers) => {
     const ackedAfter = acked;
     // Serving went on: the writer is answered after the backup too.
     await writer.waitForReplies(ackedAfter + 20);
-    stop = true;
+    control.stop = true;
     await writing;
     writer.close();
     expect(await server.stop()).toBe(0);
