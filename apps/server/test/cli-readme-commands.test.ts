@@ -92,6 +92,7 @@ async function parseToolLine(text: string, launcher: RegExp, tool: "bench" | "ha
   const words = shellWords(
     text
       .replace(launcher, "")
+      .replace(/\s*(?:>>?|<)\s*\S+\s*$/, "") // a redirection is the shell's, not the tool's
       .replace(/\$\([^)]*\)/g, "12345") // a pid from $(pgrep …)
       .replace(/\bh1:p1,h2:p2\b/, "127.0.0.1:8080,127.0.0.1:8081")
       .replace(/--host H\b/, "--host 127.0.0.1")

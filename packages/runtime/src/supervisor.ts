@@ -8,6 +8,7 @@ import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
+import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
@@ -46,8 +47,11 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   worker.on("error", (err) => {
     stateOwnerError = err.message;
   });
+  let storeHealth: StoreHealth = { writable: true, reason: "" };
   worker.on("message", (m: ThreadEvent) => {
-    if (m?.kind === "event" && m.type === "fatal") fatal.fire(String(m.reason), "PKGI_DB_COMMIT_FAILED");
+    if (m?.kind !== "event") return;
+    if (m.type === "fatal") fatal.fire(String(m.reason), "PKGI_DB_COMMIT_FAILED");
+    else if (m.type === "store") storeHealth = { writable: m.writable === true, reason: String(m.reason) };
   });
   worker.on("exit", (code) => {
     if (stopping) return;
@@ -102,6 +106,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
+    storeHealth: () => storeHealth,
     async live(timeoutMs: number): Promise<boolean> {
       await Promise.all([stateOwner.request("ping", null, timeoutMs), pool.ping(timeoutMs)]);
       return true;
