@@ -4,6 +4,8 @@
 // @pkgindex/protocol because they are answered with ERROR, not raised.
 export const ERROR_CATALOGUE = {
   PKGI_NODE_VERSION: "Node.js {found} is too old: pkgindex needs Node.js {needed} or newer",
+  // Printed by apps/server/bin/pkgindex (a shell script, before any JS runs).
+  PKGI_NOT_BUILT: "the bundle ({path}) is missing: run `npx -y pnpm@10.34.8 build` first",
   PKGI_BAD_OPTION: "invalid value for --{option}: {reason}",
   PKGI_BAD_ENV: "invalid value for {variable} (--{option}): {reason}",
   PKGI_UNKNOWN_OPTION: "unknown option {option} (see {help})",
