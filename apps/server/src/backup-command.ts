@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
-import { PkgIndexError } from "@pkgindex/errors";
 import { withEnvDefaults } from "./env-defaults.ts";
 import { fileArgument } from "./file-argument.ts";
+import { bad, integer } from "./options.ts";
 import { writeOutput } from "./write-output.ts";
 
 // --admin-host and --admin-port name what they name for serve (and read the
@@ -20,10 +20,6 @@ export interface RawBackupOptions {
 /** Every SQLite database file starts with these 16 bytes. */
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
 
-function bad(option: string, reason: string): PkgIndexError {
-  return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
-}
-
 /**
  * `pkgindex backup [FILE]`: a live backup of a running server, through its
  * admin server (POST /backup): the state owner copies the committed index
@@ -33,9 +29,7 @@ function bad(option: string, reason: string): PkgIndexError {
  */
 export async function backupCommand(raw: RawBackupOptions): Promise<void> {
   if (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "") throw bad("admin-host", "expected an address");
-  if (!Number.isInteger(raw.adminPort) || raw.adminPort < 1 || raw.adminPort > 65535) {
-    throw bad("admin-port", `expected a whole number from 1 to 65535, got ${Number.isNaN(raw.adminPort) ? "a non-number" : raw.adminPort}`);
-  }
+  integer("admin-port", raw.adminPort, 1, 65535);
   const host = raw.adminHost.includes(":") ? `[${raw.adminHost}]` : raw.adminHost;
   const url = `http://${host}:${raw.adminPort}/backup`;
   let body: Buffer;

@@ -67,7 +67,7 @@ export interface RawServeOptions {
   testHooks: boolean;
 }
 
-function bad(option: string, reason: string): PkgIndexError {
+export function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
 }
 
@@ -84,7 +84,7 @@ function positiveSeconds(option: string, value: number, max: number): number {
   return ms;
 }
 
-function integer(option: string, value: number, min: number, max: number): number {
+export function integer(option: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw bad(option, `expected a whole number from ${min} to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }

@@ -18,6 +18,7 @@ describe("option errors", () => {
     [["serve", "--bogus-flag"], "PKGI_UNKNOWN_OPTION", ["--bogus-flag", "pkgindex serve --help"]],
     [["dump", "--data-dir", "/nonexistent", "--nope"], "PKGI_UNKNOWN_OPTION", ["--nope", "pkgindex dump --help"]],
     [["client", "--timeout"], "PKGI_BAD_OPTION", ["--timeout"]],
+    [["backup", "--admin-port", "0"], "PKGI_BAD_OPTION", ["--admin-port", "from 1 to 65535"]],
     [["load"], "PKGI_USAGE", ["file", "pkgindex load --help"]],
     [["dump", "a", "b"], "PKGI_USAGE", ["unexpected argument b"]],
     [["bogus"], "PKGI_USAGE", ["unknown command bogus", "serve, dump, load, backup, client"]],
