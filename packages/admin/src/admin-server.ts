@@ -66,6 +66,13 @@ function sendBackup(res: http.ServerResponse, outcome: BackupOutcome): Promise<v
     send(res, outcome.status, TEXT, `${outcome.message}\n`);
     return Promise.resolve();
   }
+  let size: number;
+  try {
+    size = statSync(outcome.path).size;
+  } catch (err) {
+    outcome.remove();
+    throw err;
+  }
   return new Promise((resolve) => {
     const done = (): void => {
       outcome.remove();
@@ -73,7 +80,7 @@ function sendBackup(res: http.ServerResponse, outcome: BackupOutcome): Promise<v
     };
     res.writeHead(200, {
       "content-type": "application/vnd.sqlite3",
-      "content-length": statSync(outcome.path).size,
+      "content-length": size,
       "content-disposition": 'attachment; filename="pkgindex.db"',
       "cache-control": "no-store",
     });
