@@ -18,6 +18,7 @@ import { displayCommand, formatCompare, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
 import { commitsTable, runCommits } from "./commits.ts";
 import { rssTable, runRss } from "./rss.ts";
+import { attachCommandLineValues } from "./command-line-values.ts";
 import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
 import { runStartup, startupTable } from "./startup.ts";
 import { parseLoad, runYardsticks, yardstickTable } from "./yardsticks.ts";
@@ -172,7 +173,7 @@ function compareChecks(result: CompareResult): SpreadCheck[] {
 }
 
 function parser(argv: string[]) {
-  return yargs(argv)
+  return yargs(attachCommandLineValues(argv))
     .scriptName("pkgindex-bench")
     .parserConfiguration({ "camel-case-expansion": false })
     .command(["run", "$0"], "Put one load pattern on a server and measure it", (y) =>
@@ -273,6 +274,7 @@ function parser(argv: string[]) {
       }),
     )
     .strict()
+    .option("dry-run", { type: "boolean", default: false, global: true, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" })
     .version(false)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -289,6 +291,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`pkgindex-bench: ${(err as Error).message}`);
     return EXIT_USAGE;
+  }
+  if (args["dry-run"] === true) {
+    console.log(JSON.stringify(args));
+    return 0;
   }
   const command = (args._ as string[])[0] ?? "run";
   try {

@@ -1,4 +1,4 @@
-import { isPkgIndexError } from "@pkgindex/errors";
+import { isPkgIndexError, PkgIndexError } from "@pkgindex/errors";
 import { CommandStats } from "@pkgindex/metrics";
 import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_UNANSWERED, scanLine } from "@pkgindex/protocol";
 import { PostgresStore, type RetryInfo } from "@pkgindex/store-postgres";
@@ -26,6 +26,14 @@ const MAX_BATCH_BYTES = 512 * 1024;
 const COMMIT_TIMEOUT_MS = 30_000;
 /** How often an idle node checks that its database connection is still there (for /readyz). */
 const HEALTH_CHECK_MS = 1_000;
+
+/** `pkgindex backup` has nothing to copy on a node: the index is PostgreSQL's. */
+export function postgresBackupUnavailable(): PkgIndexError {
+  return new PkgIndexError("PKGI_BACKUP_UNAVAILABLE", {
+    store: "postgres",
+    reason: "the index lives in PostgreSQL: use pkgindex dump --store postgres, pg_dump, or a standby",
+  });
+}
 
 export interface RemoteEngineOptions {
   /** libpq URI or key=value string; what it leaves out comes from the PG* environment variables. */

@@ -6,7 +6,7 @@ import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { RemoteDispatcher } from "./remote-dispatcher.ts";
-import { RemoteEngine } from "./remote-engine.ts";
+import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
@@ -30,6 +30,8 @@ interface SingleEngine {
   status(): StoreStatus;
   /** The store accepts writes (false while SQLite's disk is full). */
   health(): StoreHealth;
+  /** A live copy of the index into `file` (SQLite only). */
+  backup(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
       status: () => engine.status,
       // An unreachable database is `status`; PostgreSQL has no read-only mode of ours.
       health: () => WRITABLE,
+      backup: () => Promise.reject(postgresBackupUnavailable()),
       stop: () => engine.stop(),
     };
   }
@@ -71,6 +74,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
     dispatcher: new LocalDispatcher(engine),
     status: () => STORE_READY,
     health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
+    backup: (file) => engine.backup(file),
     stop: async () => {
       storeHealth.close();
       await engine.stop();
@@ -119,6 +123,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
       await engine.beforeMetrics?.();
       return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);
     },
+    backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await listening.drain(deadlineMs);
       const storeError = await stopEngine();

@@ -13,10 +13,10 @@ import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
-import { RemoteEngine } from "./remote-engine.ts";
+import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter } from "./store-health-reporter.ts";
-import type { StateOwnerData } from "./thread-messages.ts";
+import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
 const logger = createLogger("state-owner", config.logLevel, config.logFormat);
@@ -36,6 +36,8 @@ interface Owner {
   /** The store accepts writes (false while SQLite's disk is full; PostgreSQL: always). */
   writable?: () => boolean;
   onBatch(port: MessagePort, batch: Uint8Array): void;
+  /** A live copy of the index into `file` (SQLite only). */
+  backup(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ function startLocal(): Owner | null {
     stats: engine.stats,
     graph: engine.graph,
     writable: () => engine.writable,
+    backup: (file) => engine.backup(file),
     onBatch(port, batch) {
       engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
     },
@@ -96,6 +99,7 @@ async function startRemote(): Promise<Owner | null> {
     stats: engine.stats,
     graph,
     beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
+    backup: () => Promise.reject(postgresBackupUnavailable()),
     onBatch(port, batch) {
       const first = engine.pendingLines;
       const count = engine.appendLines(batch, batch.length);
@@ -128,6 +132,16 @@ if (owner !== null) {
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
+    // The code survives the thread hop as data (a thrown error would arrive as its message only).
+    async backup(payload: { file: string }): Promise<PkgIndexErrorData | null> {
+      try {
+        await owner.backup(payload.file);
+        return null;
+      } catch (err) {
+        if (isPkgIndexError(err)) return { code: err.code, details: { ...err.details } };
+        throw err;
+      }
+    },
     async metrics() {
       await owner.beforeMetrics?.();
       return metrics.snapshot();
