@@ -1,5 +1,6 @@
 import { startAdminServer, type AdminServer } from "@pkgindex/admin";
 import { createLogger, startServer, type RunningServer } from "@pkgindex/runtime";
+import { buildInfo } from "./build-info.ts";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
 /** How long /livez and /metrics wait for every thread to answer. */
@@ -9,7 +10,7 @@ const DRAIN_BACKSTOP_MS = 5000;
 
 export async function serveCommand(raw: RawServeOptions): Promise<void> {
   const config = validateServeOptions(raw);
-  const logger = createLogger("supervisor", config.logLevel, config.logFormat);
+  const logger = await createLogger("supervisor", config.logLevel, config.logFormat);
   let server: RunningServer | undefined;
   let draining = false;
   let pendingSignal: string | undefined;
@@ -89,7 +90,7 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, buildInfo());
   } catch (err) {
     await admin?.close();
     throw err;

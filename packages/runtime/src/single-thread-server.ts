@@ -1,8 +1,9 @@
-import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type BuildInfo } from "@pkgindex/metrics";
 import { ConnectionServer } from "./connection-server.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
+import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
@@ -10,7 +11,7 @@ import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startSingleThread(config: ServerConfig, logger: Logger, build: BuildInfo): Promise<RunningServer> {
   const { engine, loaded } = IndexEngine.open(config);
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const fatal = new FatalSignal();
@@ -31,8 +32,11 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     role: "single",
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    durable: engine.durable,
+    rejectReasons: activeRejectReasons(config),
+    tracked: () => server.connections.size,
   });
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: false });
   const stopEngine = async (): Promise<string | undefined> => {
     try {
       await engine.stop();
@@ -46,7 +50,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
-    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    metrics: async () => aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot()]),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);
       const storeError = await stopEngine();

@@ -1,10 +1,13 @@
+import type { BuildInfo } from "@pkgindex/metrics";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { startSingleThread } from "./single-thread-server.ts";
 import { startSupervised } from "./supervisor.ts";
 
-/** Starts the layout `config.workers` asks for. */
-export function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  return config.workers === 0 ? startSingleThread(config, logger) : startSupervised(config, logger);
+const UNKNOWN_BUILD: BuildInfo = { version: "unknown", revision: "unknown" };
+
+/** Starts the layout `config.workers` asks for; `build` labels pkgindex_build_info. */
+export function startServer(config: ServerConfig, logger: Logger, build: BuildInfo = UNKNOWN_BUILD): Promise<RunningServer> {
+  return config.workers === 0 ? startSingleThread(config, logger, build) : startSupervised(config, logger, build);
 }

@@ -16,7 +16,7 @@ import { snapshotStats } from "./stats-snapshot.ts";
 import type { StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
-const logger = createLogger("state-owner", config.logLevel, config.logFormat);
+const logger = await createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
 const ports = new Set<MessagePort>();
 // --reads local: I/O workers answer QUERY from this view of the index.
@@ -41,6 +41,7 @@ if (engine !== null) {
     role: "state-owner",
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    durable: engine.durable,
   });
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
-import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, type BuildInfo, type MetricsSnapshot } from "@pkgindex/metrics";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
@@ -23,7 +23,7 @@ const STOP_DEADLINE_MS = 30_000;
  * since nothing else may touch the index: the application is told (onFatal)
  * and decides the exit.
  */
-export async function startSupervised(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startSupervised(config: ServerConfig, logger: Logger, build: BuildInfo): Promise<RunningServer> {
   // Refused before anything binds, so a running server's clients never meet
   // a listener of ours (SO_REUSEPORT would let us join its port).
   if (config.port !== 0 && foreignListener(config.port)) throw portInUse(config.host, config.port);
@@ -55,7 +55,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
     fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: true });
   const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
   let port: number;
   try {
