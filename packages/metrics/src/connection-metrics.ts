@@ -12,6 +12,8 @@ export interface ConnectionFamiliesOptions {
   rejectReasons: readonly number[];
   /** Connections the thread's server holds state for (its table of live connections). */
   tracked: () => number;
+  /** Test-only (--test-hooks): Connection objects alive on the thread's heap after a full GC. */
+  liveObjects?: () => number;
 }
 
 /** Families of a thread that owns client sockets (I/O worker, or the single thread). */
@@ -42,6 +44,13 @@ export function connectionFamilies(options: ConnectionFamiliesOptions): MetricJs
       [{ labels: {}, counts: stats.requestSecondsBuckets, sum: stats.requestSeconds }],
     ),
   ];
+  if (options.liveObjects !== undefined) {
+    out.push(
+      gaugeFamily(METRIC.connectionObjects, "Test hooks only: Connection objects alive on this thread's heap after a full garbage collection.", [
+        { labels, value: options.liveObjects() },
+      ]),
+    );
+  }
   if (rejected.length > 0) out.push(counterFamily(METRIC.connectionsRejected, "Connections closed by a limit rather than by the client, by reason.", rejected));
   return out;
 }

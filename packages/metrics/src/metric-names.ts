@@ -5,6 +5,7 @@ export const METRIC = {
   connectionsAccepted: "pkgindex_connections_accepted_total",
   connectionsRejected: "pkgindex_connections_rejected_total",
   connectionsTracked: "pkgindex_connections_tracked",
+  connectionObjects: "pkgindex_debug_connection_objects",
   commands: "pkgindex_commands_total",
   protocolErrors: "pkgindex_protocol_errors_total",
   requestSeconds: "pkgindex_request_duration_seconds",

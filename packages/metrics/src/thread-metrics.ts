@@ -29,6 +29,8 @@ export interface ThreadMetricsOptions {
   rejectReasons?: readonly number[];
   /** io-worker and single: connections the server holds state for. */
   tracked?: () => number;
+  /** io-worker and single, test hooks only: Connection objects alive after a full GC. */
+  liveObjects?: () => number;
 }
 
 export interface ThreadMetrics {
@@ -56,7 +58,7 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   return {
     snapshot(): MetricsSnapshot {
       const out: MetricJson[] = [];
-      if (role !== "state-owner") out.push(...connectionFamilies({ stats, worker, rejectReasons, tracked }));
+      if (role !== "state-owner") out.push(...connectionFamilies({ stats, worker, rejectReasons, tracked, liveObjects: options.liveObjects }));
       if (role !== "io-worker") out.push(...stateFamilies({ stats, indexSize, batches: role === "state-owner", durable }));
       out.push(...runtime.families());
       return out;

@@ -82,7 +82,7 @@ function onSocketGone(this: OwnedSocket): void {
   this[OWNER].markClosed();
 }
 function onSocketFinish(this: OwnedSocket): void {
-  setTimeout(destroySocket, CLOSE_GRACE_MS, this).unref();
+  this[OWNER].finished();
 }
 function destroySocket(socket: Socket): void {
   socket.destroy();
@@ -109,6 +109,8 @@ export class Connection {
   /** Until the PROXY header is complete (when --proxy-protocol requires one). */
   private proxy: ProxyHeaderParser | null = null;
   private proxyTimer: NodeJS.Timeout | null = null;
+  /** After our FIN: destroys a socket whose client keeps its side open (cleared when the socket closes). */
+  private graceTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private closing = false;
   /** Coarse clock reading (ConnectionServer's sweep) of the last complete line. */
@@ -184,6 +186,11 @@ export class Connection {
       return;
     }
     this.maybeResume();
+  }
+
+  /** Our FIN is sent, after every reply: the client gets CLOSE_GRACE_MS to close its side. */
+  finished(): void {
+    if (!this.closed) this.graceTimer = setTimeout(destroySocket, CLOSE_GRACE_MS, this.socket).unref();
   }
 
   /** The socket can take more: reading may resume. */
@@ -328,6 +335,11 @@ export class Connection {
       if (this.proxy.bufferedBytes > 0) this.failProxy(PROXY_ERRORS.INCOMPLETE.id);
       this.proxy = null;
     }
+    // A pending timer would keep this connection (socket, buffers, ring) on
+    // the heap past its close: under churn that is seconds' worth of
+    // connections promoted to the old generation.
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     this.closed = true;
     this.ctx.stats.connectionsOpen--;
     this.socket.destroy();

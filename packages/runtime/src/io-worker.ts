@@ -2,6 +2,7 @@
 // validates, answers malformed lines, forwards valid ones to the state owner.
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { CommandStats, createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
+import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
@@ -35,6 +36,7 @@ serveControl(parent, {
       worker: index,
       rejectReasons: activeRejectReasons(config),
       tracked: () => connections.connections.size,
+      liveObjects: config.testHooks ? connectionObjects : undefined,
     });
     const port = await server.listen(payload.port, true);
     logger.debug({ threadId, port }, "I/O worker listening");

@@ -1,4 +1,5 @@
 import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type BuildInfo } from "@pkgindex/metrics";
+import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
@@ -35,6 +36,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, bu
     durable: engine.durable,
     rejectReasons: activeRejectReasons(config),
     tracked: () => server.connections.size,
+    liveObjects: config.testHooks ? connectionObjects : undefined,
   });
   const supervisorMetrics = createSupervisorMetrics({ build, supervising: false });
   const stopEngine = async (): Promise<string | undefined> => {

@@ -9,6 +9,7 @@ import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
+import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
@@ -30,7 +31,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger, buil
   let stopping = false;
   const fatal = new FatalSignal();
 
-  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
+  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner", resourceLimits: THREAD_HEAP });
   const stateOwner = new ControlClient(worker);
   const ready = await nextEvent(worker, "ready", "failed").catch(
     (err: Error): ThreadEvent => ({ kind: "event", type: "failed", code: "PKGI_STATE_OWNER_CRASHED", details: { reason: err.message } }),
