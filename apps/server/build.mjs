@@ -1,18 +1,21 @@
 // Bundles the CLI and each worker thread as its own entry point, so dist/
-// runs with plain `node` and no workspace sources (docker/Dockerfile copies
-// only dist/). pkgindex.js is the bin: it checks the Node version, then
-// loads cli.js.
+// runs with plain `node` and no workspace sources or node_modules (the
+// Docker image and the packed tarball ship only dist/). pkgindex.js is the
+// entry: it answers --version, checks the Node version, then loads cli.js.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { bundleApp } from "../../scripts/bundle.mjs";
 
-// pkgindex_build_info's labels, fixed at build time (src/build-info.ts).
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+// pkgindex_build_info's revision (src/build-info.ts). PKGINDEX_REVISION
+// overrides git, for a build context without .git (docker build).
 let revision = process.env.PKGINDEX_REVISION ?? "unknown";
-try {
-  revision = process.env.PKGINDEX_REVISION ?? execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-} catch {
-  // Not a checkout (a Docker build context without .git): PKGINDEX_REVISION or unknown.
+if (process.env.PKGINDEX_REVISION === undefined) {
+  try {
+    revision = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    // Not a checkout: the revision stays unknown.
+  }
 }
 
 await bundleApp({
@@ -22,5 +25,6 @@ await bundleApp({
     "io-worker": "../../packages/runtime/src/io-worker.ts",
     "state-owner-worker": "../../packages/runtime/src/state-owner-worker.ts",
   },
-  define: { PKGINDEX_BUILD_INFO: JSON.stringify({ version, revision }) },
+  // Baked in, so neither --version nor /metrics reads a file or runs git at run time.
+  define: { PKGINDEX_BAKED_VERSION: JSON.stringify(version), PKGINDEX_BAKED_REVISION: JSON.stringify(revision) },
 });

@@ -1,23 +1,19 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import type { BuildInfo } from "@pkgindex/runtime";
+import { VERSION } from "./version.ts";
 
-// Set by esbuild (apps/server/build.mjs) in dist/, where no package.json or
-// git checkout need be beside the bundle (the Docker image has neither).
-declare const PKGINDEX_BUILD_INFO: BuildInfo | undefined;
+// Baked in by esbuild (apps/server/build.mjs `define`); from source, asked of git.
+declare const PKGINDEX_BAKED_REVISION: string | undefined;
 
-function fromSource(): BuildInfo {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  let revision = "unknown";
+function gitRevision(): string {
   try {
-    revision = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: new URL(".", import.meta.url), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: new URL(".", import.meta.url), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
-    // Not a checkout: the revision stays unknown.
+    return "unknown"; // not a checkout
   }
-  return { version: pkg.version, revision };
 }
 
 /** The version and revision pkgindex_build_info reports. */
 export function buildInfo(): BuildInfo {
-  return typeof PKGINDEX_BUILD_INFO === "undefined" ? fromSource() : PKGINDEX_BUILD_INFO;
+  return { version: VERSION, revision: typeof PKGINDEX_BAKED_REVISION === "string" ? PKGINDEX_BAKED_REVISION : gitRevision() };
 }

@@ -11,7 +11,7 @@ export const SERVE_OPTIONS = {
   workers: {
     type: "string",
     default: "auto",
-    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 8)",
+    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 12 with --reads local, 8 with --reads owner)",
   },
   reads: {
     type: "string",
@@ -33,7 +33,7 @@ export const SERVE_OPTIONS = {
   "line-timeout": { type: "number", default: 60, describe: "Seconds a request line may take from its first byte to its newline before the connection is closed (0: never; as nginx's client_header_timeout)" },
   "drain-delay": { type: "number", default: 0, describe: "On SIGTERM/SIGINT: seconds between readiness turning 503 and the listeners closing (give the load balancer time to notice)" },
   "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
-  "admin-host": { type: "string", default: "0.0.0.0", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics)" },
+  "admin-host": { type: "string", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics, /backup) [default: --host]" },
   "admin-port": { type: "number", default: 9090, describe: "Port of the admin HTTP server (0: no admin server)" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
@@ -59,14 +59,15 @@ export interface RawServeOptions {
   lineTimeout: number;
   drainDelay: number;
   drainTimeout: number;
-  adminHost: string;
+  /** Unset: the same address as --host (an admin server is never more exposed than the service). */
+  adminHost?: string;
   adminPort: number;
   logLevel: string;
   logFormat: string;
   testHooks: boolean;
 }
 
-function bad(option: string, reason: string): PkgIndexError {
+export function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
 }
 
@@ -83,7 +84,7 @@ function positiveSeconds(option: string, value: number, max: number): number {
   return ms;
 }
 
-function integer(option: string, value: number, min: number, max: number): number {
+export function integer(option: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw bad(option, `expected a whole number from ${min} to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }
@@ -91,25 +92,25 @@ function integer(option: string, value: number, min: number, max: number): numbe
 }
 
 /**
- * The --workers auto rule (evidence: docs/BENCHMARKS.md, "Worker layouts").
- * On two cores the single thread wins: an I/O worker and the state owner
- * compete for the same two cores (with any client on the box), and the hop
- * costs more CPU than it frees. From three cores on, one core is left to the
- * state owner and every other core runs an I/O worker, up to 8: the state
- * owner's measured cost (about 0.33 µs per command plus about 20 µs per
- * batch) bounds the whole server near 2-3 M requests/s, which about 8 I/O
- * workers at 3-4 µs per request each already reach.
+ * The --workers auto rule (evidence: docs/DECISIONS.md, "Issue 11: the
+ * --workers auto rule"). On two cores the single thread wins: an I/O worker
+ * and the state owner compete for the same two cores (with any client on
+ * the box), and every hop wakes a thread, which costs more CPU than it
+ * frees. From three cores on, one core is left to the state owner and every
+ * other core runs an I/O worker, up to where the state owner saturates:
+ * with --reads local it sees only mutations and about 12 I/O workers fill
+ * it; with --reads owner every QUERY reaches it too and about 8 do.
  */
-export function autoWorkers(cores: number = os.availableParallelism()): number {
+export function autoWorkers(cores: number = os.availableParallelism(), reads: ServerConfig["reads"] = "local"): number {
   if (cores <= 2) return 0;
-  return Math.min(8, cores - 1);
+  return Math.min(reads === "local" ? 12 : 8, cores - 1);
 }
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
-  if (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "") throw bad("admin-host", "expected an address");
+  if (raw.adminHost !== undefined && (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "")) throw bad("admin-host", "expected an address");
   let workers: number;
-  if (raw.workers === "auto") workers = autoWorkers();
+  if (raw.workers === "auto") workers = autoWorkers(os.availableParallelism(), raw.reads as ServerConfig["reads"]);
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
   else throw bad("workers", `expected auto or a whole number from 0 to 64, got ${JSON.stringify(raw.workers)}`);
   return {
@@ -131,7 +132,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     lineTimeoutMs: seconds("line-timeout", raw.lineTimeout, 86_400),
     drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
     drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
-    adminHost: raw.adminHost,
+    adminHost: raw.adminHost ?? raw.host,
     adminPort: integer("admin-port", raw.adminPort, 0, 65535),
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,

@@ -1,6 +1,5 @@
-import { COMMAND_NAMES, REPLY_FAIL, REPLY_OK, REPLY_TEXT } from "@pkgindex/protocol";
 import type { CommandStats } from "./command-stats.ts";
-import { counterFamily, gaugeFamily, histogramFamily, type MetricJson, type Sample } from "./families.ts";
+import { counterFamily, gaugeFamily, histogramFamily, type MetricJson } from "./families.ts";
 import { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS } from "./histogram-bounds.ts";
 import { METRIC } from "./metric-names.ts";
 
@@ -14,26 +13,20 @@ export interface StateFamiliesOptions {
   indexSize: () => IndexSize;
   /** The state owner applies batches; the single thread applies line by line and has no batch series. */
   batches: boolean;
-  /** A store that commits (not memory): only then can the commit counter move. */
+  /** A store that commits (not memory): only then can the commit series move. */
   durable: boolean;
+  /** False while the store is full and the index read-only. */
+  storeWritable: () => boolean;
 }
 
-// Malformed lines are protocol errors, never commands: a command's result is
-// OK or FAIL, so no ERROR series that could never move.
-const RESULTS = [REPLY_OK, REPLY_FAIL];
-
-/** Families of the thread that applies commands (state owner, or the single thread). */
+/**
+ * Families of the thread that applies commands (state owner, or the single
+ * thread), besides the command counter (command-metrics.ts).
+ */
 export function stateFamilies(options: StateFamiliesOptions): MetricJson[] {
   const { stats } = options;
-  const commands: Sample[] = [];
-  for (let command = 1; command < COMMAND_NAMES.length; command++) {
-    for (const reply of RESULTS) {
-      commands.push({ labels: { command: COMMAND_NAMES[command], result: REPLY_TEXT[reply].trim() }, value: stats.results[command * 3 + reply] });
-    }
-  }
   const size = options.indexSize();
   const out = [
-    counterFamily(METRIC.commands, "Commands applied to the index, by command and result.", commands),
     gaugeFamily(METRIC.packages, "Packages in the index.", [{ labels: {}, value: size.packages }], "first"),
     gaugeFamily(METRIC.edges, "Dependency edges in the index.", [{ labels: {}, value: size.edges }], "first"),
   ];
@@ -47,6 +40,19 @@ export function stateFamilies(options: StateFamiliesOptions): MetricJson[] {
       ]),
     );
   }
-  if (options.durable) out.push(counterFamily(METRIC.storeCommits, "Store commits (one per group commit that wrote something).", [{ labels: {}, value: stats.commits }]));
+  if (options.durable) {
+    out.push(
+      counterFamily(METRIC.storeCommits, "Store commits (one per group commit that wrote something).", [{ labels: {}, value: stats.commits }]),
+      counterFamily(METRIC.storeFullCommits, "Commits refused because the disk or quota was full; their batches were undone and answered ERROR.", [
+        { labels: {}, value: stats.fullCommits },
+      ]),
+      gaugeFamily(
+        METRIC.storeWritable,
+        "1 while the store accepts writes; 0 while it is full (INDEX and REMOVE answered ERROR, QUERY served).",
+        [{ labels: {}, value: options.storeWritable() ? 1 : 0 }],
+        "first",
+      ),
+    );
+  }
   return out;
 }

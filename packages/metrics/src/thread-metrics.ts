@@ -1,4 +1,5 @@
 import type { CommandStats } from "./command-stats.ts";
+import { commandFamily } from "./command-metrics.ts";
 import { connectionFamilies } from "./connection-metrics.ts";
 import type { MetricJson } from "./families.ts";
 import { createRuntimeMetrics } from "./runtime-metrics.ts";
@@ -8,7 +9,8 @@ import { stateFamilies, type IndexSize } from "./state-metrics.ts";
 export type MetricsSnapshot = MetricJson[];
 
 /**
- * io-worker: connection families, labelled worker="<index>".
+ * io-worker: connection families, labelled worker="<index>", and the
+ * commands it answered itself (QUERY from the read view).
  * state-owner: command, batch, store and index families.
  * single: connections, commands and index (the one thread of --workers 0, worker="0").
  * Every role: its thread's runtime families (heap, GC, event loop, CPU).
@@ -25,6 +27,8 @@ export interface ThreadMetricsOptions {
   indexSize?: () => IndexSize;
   /** state-owner and single: the store commits (anything but memory). */
   durable?: boolean;
+  /** state-owner and single, durable store: whether the store accepts writes (default: always). */
+  storeWritable?: () => boolean;
   /** io-worker and single: REJECT_* reasons the configuration can produce (default: all). */
   rejectReasons?: readonly number[];
   /** io-worker and single: connections the server holds state for. */
@@ -55,11 +59,12 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   const rejectReasons = options.rejectReasons ?? ALL_REASONS;
   const tracked = options.tracked ?? (() => stats.connectionsOpen);
   const durable = options.durable ?? false;
+  const storeWritable = options.storeWritable ?? (() => true);
   return {
     snapshot(): MetricsSnapshot {
-      const out: MetricJson[] = [];
+      const out: MetricJson[] = [commandFamily({ stats, queriesOnly: role === "io-worker", durable })];
       if (role !== "state-owner") out.push(...connectionFamilies({ stats, worker, rejectReasons, tracked, liveObjects: options.liveObjects }));
-      if (role !== "io-worker") out.push(...stateFamilies({ stats, indexSize, batches: role === "state-owner", durable }));
+      if (role !== "io-worker") out.push(...stateFamilies({ stats, indexSize, batches: role === "state-owner", durable, storeWritable }));
       out.push(...runtime.families());
       return out;
     },

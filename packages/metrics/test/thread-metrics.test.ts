@@ -82,6 +82,20 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_state_apply_seconds_count")).toBe(1);
   });
 
+  it("state owner: pkgindex_store_writable follows the store (1 by default), pkgindex_store_full_commits_total the refusals", async () => {
+    let writable = true;
+    const stats = new CommandStats();
+    const metrics = createThreadMetrics({ role: "state-owner", stats, durable: true, storeWritable: () => writable });
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(1);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(0);
+    writable = false;
+    stats.fullCommits = 2;
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(0);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(2);
+    const single = createThreadMetrics({ role: "single", stats: new CommandStats(), durable: true });
+    expect((await scrape(single)).get("pkgindex_store_writable")).toBe(1);
+  });
+
   it("I/O worker: connections, rejections and protocol errors carry the right labels", async () => {
     const stats = new CommandStats();
     const metrics = createThreadMetrics({ role: "io-worker", stats, worker: 2, rejectReasons: [REJECT_PENDING_CAP, REJECT_IDLE_TIMEOUT] });
@@ -119,21 +133,34 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
       METRIC.protocolErrors,
       METRIC.requestSeconds,
     ];
-    expect(io).toEqual([...connections, ...THREAD_RUNTIME].toSorted());
+    const store = [METRIC.storeCommits, METRIC.storeWritable, METRIC.storeFullCommits];
+    // An I/O worker counts the QUERYs it answers from the read view.
+    expect(io).toEqual([METRIC.commands, ...connections, ...THREAD_RUNTIME].toSorted());
     expect(owner).toEqual(
-      [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, METRIC.storeCommits, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted(),
+      [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted(),
     );
     // The single thread applies line by line: no batches.
-    expect(single).toEqual([...connections, METRIC.commands, METRIC.storeCommits, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted());
+    expect(single).toEqual([...connections, METRIC.commands, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted());
     expect(supervisor).toEqual([...PROCESS, METRIC.threadRestarts, ...THREAD_RUNTIME].toSorted());
     // --workers 0: the main thread is the single thread; nothing restarts.
     expect(singleMain).toEqual(PROCESS.toSorted());
   });
 
-  it("no series that can never move: no ERROR result, no commits without a durable store, no reasons for limits that are off", async () => {
+  it("no series that can never move: ERROR only for writes to a durable store, no store series without one, no reasons for limits that are off", async () => {
     const owner = await scrape(createThreadMetrics({ role: "state-owner", stats: new CommandStats(), durable: false }));
     expect([...owner.keys()].filter((k) => k.includes('result="ERROR"'))).toEqual([]);
-    expect(owner.has("pkgindex_store_commits_total")).toBe(false);
+    expect([...owner.keys()].filter((k) => k.startsWith("pkgindex_store_"))).toEqual([]);
+    const durable = await scrape(createThreadMetrics({ role: "state-owner", stats: new CommandStats(), durable: true }));
+    // A full store answers writes ERROR; a QUERY is never ERROR.
+    expect([...durable.keys()].filter((k) => k.includes('result="ERROR"')).toSorted()).toEqual([
+      'pkgindex_commands_total{command="INDEX",result="ERROR"}',
+      'pkgindex_commands_total{command="REMOVE",result="ERROR"}',
+    ]);
+    const reads = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1 }));
+    expect([...reads.keys()].filter((k) => k.startsWith("pkgindex_commands_total"))).toEqual([
+      'pkgindex_commands_total{command="QUERY",result="OK"}',
+      'pkgindex_commands_total{command="QUERY",result="FAIL"}',
+    ]);
     const io = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1, rejectReasons: [REJECT_PENDING_CAP] }));
     expect([...io.keys()].filter((k) => k.startsWith("pkgindex_connections_rejected_total"))).toEqual([
       'pkgindex_connections_rejected_total{reason="pending_cap"}',

@@ -4,3 +4,4 @@ export type { DrainOutcome, RunningServer } from "./running-server.ts";
 export type { LogFormat, LogLevel, ServerConfig } from "./server-config.ts";
 export { startServer } from "./start-server.ts";
 export type { BuildInfo } from "@pkgindex/metrics";
+export type { StoreHealth } from "./store-health-reporter.ts";

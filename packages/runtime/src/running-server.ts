@@ -1,3 +1,4 @@
+import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
 /** How a drain ended. */
@@ -18,8 +19,16 @@ export interface RunningServer {
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
+  /** Whether the store accepts writes now (false while it is full: the server is read-only). */
+  storeHealth(): StoreHealth;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
+  /**
+   * A live backup: the state owner copies the committed index into `file`
+   * (which must not exist) between two batches, while serving goes on.
+   * Rejects with PKGI_BACKUP_UNAVAILABLE or PKGI_BACKUP_FAILED.
+   */
+  backup(file: string, timeoutMs: number): Promise<void>;
   /**
    * Graceful: stops accepting and reading, delivers every reply owed for
    * what was already received, closes each connection after its last reply,

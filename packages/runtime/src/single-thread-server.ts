@@ -6,6 +6,7 @@ import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { StoreHealthReporter } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
@@ -17,6 +18,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, bu
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const fatal = new FatalSignal();
   const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1));
+  const storeHealth = new StoreHealthReporter(engine, logger);
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
     server.cutOff();
@@ -34,12 +36,14 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, bu
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
     durable: engine.durable,
+    storeWritable: () => engine.writable,
     rejectReasons: activeRejectReasons(config),
     tracked: () => server.connections.size,
     liveObjects: config.testHooks ? connectionObjects : undefined,
   });
   const supervisorMetrics = createSupervisorMetrics({ build, supervising: false });
   const stopEngine = async (): Promise<string | undefined> => {
+    storeHealth.close();
     try {
       await engine.stop();
       return undefined;
@@ -52,7 +56,9 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, bu
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
+    storeHealth: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
     metrics: async () => aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot()]),
+    backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);
       const storeError = await stopEngine();

@@ -13,7 +13,8 @@ import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
-import type { StateOwnerData } from "./thread-messages.ts";
+import { StoreHealthReporter } from "./store-health-reporter.ts";
+import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
 const logger = await createLogger("state-owner", config.logLevel, config.logFormat);
@@ -42,14 +43,15 @@ if (engine !== null) {
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
     durable: engine.durable,
+    storeWritable: () => engine.writable,
   });
+  // Logged here, with the state owner's role; the supervisor keeps the state for /readyz.
+  const storeHealth = new StoreHealthReporter(engine, logger, (health) => postEvent(parent, "store", { ...health }));
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
 
   const onBatch = (port: MessagePort, batch: Uint8Array): void => {
-    engine.applyBatch(batch);
-    if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+    engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
   };
 
   serveControl(parent, {
@@ -61,6 +63,16 @@ if (engine !== null) {
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
+    // The code survives the thread hop as data (a thrown error would arrive as its message only).
+    async backup(payload: { file: string }): Promise<PkgIndexErrorData | null> {
+      try {
+        await engine.backup(payload.file);
+        return null;
+      } catch (err) {
+        if (isPkgIndexError(err)) return { code: err.code, details: { ...err.details } };
+        throw err;
+      }
+    },
     metrics: () => metrics.snapshot(),
     stats: () => snapshotStats("state-owner", 0, engine.stats, engine.graph),
     crash() {
@@ -70,6 +82,7 @@ if (engine !== null) {
       });
     },
     async stop(): Promise<{ storeError?: string }> {
+      storeHealth.close();
       try {
         await engine.stop();
         return {};

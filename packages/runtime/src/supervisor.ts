@@ -8,10 +8,11 @@ import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
+import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
-import type { ThreadStatsSnapshot } from "./thread-messages.ts";
+import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
 
 /** How long the state owner may take to commit and close at stop. */
@@ -47,8 +48,11 @@ export async function startSupervised(config: ServerConfig, logger: Logger, buil
   worker.on("error", (err) => {
     stateOwnerError = err.message;
   });
+  let storeHealth: StoreHealth = { writable: true, reason: "" };
   worker.on("message", (m: ThreadEvent) => {
-    if (m?.kind === "event" && m.type === "fatal") fatal.fire(String(m.reason), "PKGI_DB_COMMIT_FAILED");
+    if (m?.kind !== "event") return;
+    if (m.type === "fatal") fatal.fire(String(m.reason), "PKGI_DB_COMMIT_FAILED");
+    else if (m.type === "store") storeHealth = { writable: m.writable === true, reason: String(m.reason) };
   });
   worker.on("exit", (code) => {
     if (stopping) return;
@@ -103,6 +107,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger, buil
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
+    storeHealth: () => storeHealth,
     async live(timeoutMs: number): Promise<boolean> {
       await Promise.all([stateOwner.request("ping", null, timeoutMs), pool.ping(timeoutMs)]);
       return true;
@@ -114,6 +119,10 @@ export async function startSupervised(config: ServerConfig, logger: Logger, buil
         supervisorMetrics.snapshot(),
       ]);
       return aggregateMetrics([owner, ...workers, own]);
+    },
+    async backup(file: string, timeoutMs: number): Promise<void> {
+      const outcome = await stateOwner.request<PkgIndexErrorData | null>("backup", { file }, timeoutMs);
+      if (outcome !== null) throw new PkgIndexError(outcome.code, outcome.details);
     },
     drain: (deadlineMs: number) => stopAll("drain", deadlineMs),
     close: async () => {
