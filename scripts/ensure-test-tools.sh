@@ -3,7 +3,7 @@
 # load-balancer end-to-end test, nc and curl for README lines, systemd-analyze
 # for the systemd unit,
 # PostgreSQL 15 for @pkgindex/store-postgres, whose tests initdb a throwaway
-# cluster) when missing. Part of `pnpm test`, so the
+# cluster, promtool for the alert rules) when missing. Part of `pnpm test`, so the
 # README's one test command works on a fresh machine. Debian/apt only; on a
 # machine without apt or root it says what is missing and the test that
 # needs the tool fails with that message.
@@ -19,6 +19,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The server binaries, not only the client: Debian's postgresql-15 puts them
 # here (and creates the postgres user the tests run initdb as).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+# promtool checks and unit-tests docker/prometheus-alerts.yml (and lints a real scrape).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-tools: installing ${missing[*]}"

@@ -32,33 +32,42 @@ export class ConnectionServer {
     this.logger = logger;
     this.limits = new LimitReporter(stats, logger);
     this.openCount = openCount;
-    this.context = { limits: config, dispatcher, stats, logger, reporter: this.limits, clock: this.clock };
+    this.context = {
+      limits: config,
+      dispatcher,
+      stats,
+      logger,
+      reporter: this.limits,
+      clock: this.clock,
+      debug: logger.isLevelEnabled("debug"),
+      closed: (conn) => this.forget(conn),
+    };
     // Half-open: a client that sends its lines and then FIN still gets every
     // reply (Connection ends our side after the last one).
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-      const client = `${socket.remoteAddress}:${socket.remotePort}`;
       if (this.draining) {
         socket.destroy();
         return;
       }
       if (config.maxConnections > 0 && Atomics.add(openCount, 0, 1) >= config.maxConnections) {
         Atomics.sub(openCount, 0, 1);
-        this.limits.report(REJECT_MAX_CONNECTIONS, client, "connection refused: --max-connections reached");
+        this.limits.report(REJECT_MAX_CONNECTIONS, `${socket.remoteAddress}:${socket.remotePort}`, "connection refused: --max-connections reached");
         socket.destroy();
         return;
       }
       if (config.maxConnections <= 0) Atomics.add(openCount, 0, 1);
       stats.connectionsAccepted++;
       stats.connectionsOpen++;
-      const conn = new Connection(socket, this.context);
-      this.connections.add(conn);
-      socket.once("close", () => {
-        Atomics.sub(openCount, 0, 1);
-        this.connections.delete(conn);
-        logger.debug({ client: conn.remoteAddress, open: stats.connectionsOpen }, "connection closed");
-        if (this.draining && this.connections.size === 0) this.drained?.();
-      });
+      this.connections.add(new Connection(socket, this.context));
     });
+  }
+
+  /** A connection's socket closed (once per connection). */
+  private forget(conn: Connection): void {
+    Atomics.sub(this.openCount, 0, 1);
+    this.connections.delete(conn);
+    if (this.context.debug) this.logger.debug({ client: conn.remoteAddress, open: this.stats.connectionsOpen }, "connection closed");
+    if (this.draining && this.connections.size === 0) this.drained?.();
   }
 
   async listen(port: number, reusePort: boolean): Promise<number> {

@@ -3,6 +3,7 @@ import { retireSnapshot, type MetricsSnapshot, type SupervisorMetrics } from "@p
 import { ControlClient } from "./control-channel.ts";
 import type { Logger } from "./logger.ts";
 import type { ServerConfig } from "./server-config.ts";
+import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { IO_WORKER_URL } from "./worker-urls.ts";
@@ -130,6 +131,7 @@ export class IoWorkerPool {
     const worker = new Worker(IO_WORKER_URL, {
       workerData: { config: this.config, statePort: channel.port2, openCount: this.openCount },
       transferList: [channel.port2],
+      resourceLimits: THREAD_HEAP,
       // The OS thread name: benchmarks find per-thread CPU in /proc by it.
       name: "io-worker",
     });

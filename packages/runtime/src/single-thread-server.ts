@@ -1,5 +1,6 @@
-import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type BuildInfo, type CommandStats } from "@pkgindex/metrics";
 import type { StoreKind } from "@pkgindex/store";
+import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import type { CommandDispatcher } from "./connection.ts";
 import { FatalSignal } from "./fatal-signal.ts";
@@ -7,6 +8,7 @@ import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { RemoteDispatcher } from "./remote-dispatcher.ts";
 import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
+import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
@@ -23,6 +25,8 @@ const WRITABLE: StoreHealth = { writable: true, reason: "" };
 interface SingleEngine {
   stats: CommandStats;
   graph: { size: number; edgeCount: number };
+  /** The store commits (anything but memory): its metric series exist. */
+  durable: boolean;
   /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
   beforeMetrics?: () => Promise<void>;
   dispatcher: CommandDispatcher;
@@ -50,6 +54,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
     return {
       stats: engine.stats,
       graph,
+      durable: true,
       beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
       dispatcher: new RemoteDispatcher(engine),
       status: () => engine.status,
@@ -71,6 +76,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   return {
     stats: engine.stats,
     graph: engine.graph,
+    durable: engine.durable,
     dispatcher: new LocalDispatcher(engine),
     status: () => STORE_READY,
     health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
@@ -83,7 +89,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
 }
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener): Promise<RunningServer> {
+export async function startSingleThread(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, build: BuildInfo): Promise<RunningServer> {
   const fatal = new FatalSignal();
   let server: ConnectionServer | null = null;
   const engine = await openEngine(config, logger, onStoreStatus, fatal, () => server?.cutOff());
@@ -101,9 +107,13 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     role: "single",
     stats: engine.stats,
     indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    durable: engine.durable,
     storeWritable: () => engine.health().writable,
+    rejectReasons: activeRejectReasons(config),
+    tracked: () => listening.connections.size,
+    liveObjects: config.testHooks ? connectionObjects : undefined,
   });
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: false });
   const stopEngine = async (): Promise<string | undefined> => {
     try {
       await engine.stop();
@@ -121,7 +131,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     storeHealth: () => engine.health(),
     metrics: async () => {
       await engine.beforeMetrics?.();
-      return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);
+      return aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot()]);
     },
     backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {

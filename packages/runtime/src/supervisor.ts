@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
-import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, type BuildInfo, type MetricsSnapshot } from "@pkgindex/metrics";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
@@ -11,6 +11,7 @@ import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
+import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
@@ -25,14 +26,14 @@ const STOP_DEADLINE_MS = 30_000;
  * since nothing else may touch the index: the application is told (onFatal)
  * and decides the exit.
  */
-export async function startSupervised(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener): Promise<RunningServer> {
+export async function startSupervised(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, build: BuildInfo): Promise<RunningServer> {
   // Refused before anything binds, so a running server's clients never meet
   // a listener of ours (SO_REUSEPORT would let us join its port).
   if (config.port !== 0 && foreignListener(config.port)) throw portInUse(config.host, config.port);
   let stopping = false;
   const fatal = new FatalSignal();
 
-  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
+  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner", resourceLimits: THREAD_HEAP });
   const stateOwner = new ControlClient(worker);
   // The state owner says when PostgreSQL comes and goes, from its first
   // connect attempt on (so /readyz can say why it is 503 during start-up).
@@ -68,7 +69,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
     fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: true });
   const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
   let port: number;
   try {
