@@ -5,5 +5,5 @@ export { dumpBrew, dumpEntries } from "./dump.ts";
 export { databasePath, openStore } from "./open-store.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export type { SqliteStore } from "./sqlite-store.ts";
-export type { Store, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";
+export type { ChangeRetention, Store, StoredChange, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";
 export { dependencyOrder, type CsrGraph, type DependencyOrder } from "./dependency-order.ts";
