@@ -28,6 +28,7 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       ready: () => ({
         ready: server !== undefined && !draining,
         checks: { listening: server !== undefined, "store-loaded": server !== undefined, "not-draining": !draining },
+        facts: server === undefined ? undefined : { revision: server.revision() },
       }),
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
     });
@@ -100,7 +101,15 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     process.exit(1);
   });
   logger.info(
-    { host: config.host, port: server.port, workers: config.workers, store: config.store, node: process.versions.node },
+    {
+      host: config.host,
+      port: server.port,
+      workers: config.workers,
+      store: config.store,
+      revision: server.revision(),
+      ...(server.feedPort === undefined ? {} : { feedPort: server.feedPort }),
+      node: process.versions.node,
+    },
     "listening",
   );
   if (pendingSignal !== undefined) stop(pendingSignal);

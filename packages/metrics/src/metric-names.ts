@@ -11,6 +11,7 @@ export const METRIC = {
   storeCommits: "pkgindex_store_commits_total",
   packages: "pkgindex_packages",
   edges: "pkgindex_edges",
+  revision: "pkgindex_revision",
   threadRestarts: "pkgindex_thread_restarts_total",
   eventLoopUtilization: "pkgindex_event_loop_utilization",
   threadCpuSeconds: "pkgindex_thread_cpu_seconds_total",

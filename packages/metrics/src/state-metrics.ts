@@ -9,6 +9,8 @@ import { registerScrapedCounter, registerScrapedGauge } from "./scraped-metrics.
 export interface IndexSize {
   packages: number;
   edges: number;
+  /** The revision of the last committed change (the change feed's numbering). */
+  revision?: number;
 }
 
 // "OK\n" -> "OK": reply codes 0..2 as label values.
@@ -52,6 +54,16 @@ export function registerStateMetrics(registry: Registry, stats: CommandStats, in
   registerScrapedGauge(
     registry,
     { name: METRIC.edges, help: "Dependency edges in the index.", labelNames: [], read: (emit) => emit({}, indexSize().edges) },
+    "first",
+  );
+  registerScrapedGauge(
+    registry,
+    {
+      name: METRIC.revision,
+      help: "Revision of the last committed change (every change that alters the index takes the next one).",
+      labelNames: [],
+      read: (emit) => emit({}, indexSize().revision ?? 0),
+    },
     "first",
   );
 }

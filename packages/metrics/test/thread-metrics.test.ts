@@ -20,7 +20,7 @@ async function scrape(metrics: { registry: { metrics(): Promise<string> } }): Pr
 describe("createThreadMetrics: the registry reads CommandStats at scrape time", () => {
   it("state owner: commands, batches, commits and index size follow the stats", async () => {
     const stats = new CommandStats();
-    const size = { packages: 0, edges: 0 };
+    const size = { packages: 0, edges: 0, revision: 0 };
     const metrics = createThreadMetrics({ role: "state-owner", stats, indexSize: () => size });
 
     const before = await scrape(metrics);
@@ -34,6 +34,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     stats.commits = 1;
     size.packages = 3;
     size.edges = 2;
+    size.revision = 7;
 
     const after = await scrape(metrics);
     expect(after.get('pkgindex_commands_total{command="INDEX",result="OK"}')).toBe(3);
@@ -42,6 +43,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_store_commits_total")).toBe(1);
     expect(after.get("pkgindex_packages")).toBe(3);
     expect(after.get("pkgindex_edges")).toBe(2);
+    expect(after.get("pkgindex_revision")).toBe(7);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="4"}')).toBe(0);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="8"}')).toBe(1);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="+Inf"}')).toBe(1);
@@ -91,6 +93,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
         METRIC.storeCommits,
         METRIC.packages,
         METRIC.edges,
+        METRIC.revision,
         METRIC.eventLoopUtilization,
         METRIC.threadCpuSeconds,
       ].toSorted(),

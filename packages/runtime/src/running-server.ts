@@ -18,6 +18,10 @@ export interface RunningServer {
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
+  /** The revision of the last committed change. */
+  revision(): number;
+  /** The change feed's port (undefined: no --feed-port). */
+  readonly feedPort: number | undefined;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**

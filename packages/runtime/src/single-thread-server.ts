@@ -5,6 +5,9 @@ import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { commitFailure } from "./commit-failure.ts";
+import { feedInit } from "./feed-init.ts";
+import { startFeed, type Feed } from "./feed-listener.ts";
+import { FeedRecorder } from "./feed-recorder.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
@@ -14,6 +17,20 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   const { engine, loaded } = IndexEngine.open(config);
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const fatal = new FatalSignal();
+  let feed: Feed | undefined;
+  let recorder: FeedRecorder | undefined;
+  if (config.feedPort > 0) {
+    try {
+      feed = await startFeed(config, feedInit(engine), logger);
+    } catch (err) {
+      await engine.stop().catch(() => undefined);
+      throw err;
+    }
+    // Same thread: committed changes go to the hub by a direct call, one batch per commit (per turn with the memory store).
+    const hub = feed.hub;
+    recorder = new FeedRecorder(engine.graph, (batch) => hub.append(batch), !engine.durable);
+    engine.addChangeListener(recorder);
+  }
   const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1));
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
@@ -25,12 +42,13 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     port = await server.listen(config.port, false);
   } catch (err) {
     await engine.stop().catch(() => undefined);
+    await feed?.server.close();
     throw err;
   }
   const metrics = createThreadMetrics({
     role: "single",
     stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount, revision: engine.publishedRevision }),
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
@@ -39,10 +57,16 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
       return undefined;
     } catch (err) {
       return commitFailure(err);
+    } finally {
+      // Everything committed reaches the feed before its streams end.
+      recorder?.flush();
+      await feed?.server.close();
     }
   };
   return {
     port,
+    feedPort: feed?.server.port,
+    revision: () => engine.publishedRevision,
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,

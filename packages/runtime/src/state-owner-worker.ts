@@ -10,12 +10,15 @@ import { createThreadMetrics } from "@pkgindex/metrics";
 import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
+import { feedInit } from "./feed-init.ts";
+import { FeedRecorder } from "./feed-recorder.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
-import type { StateOwnerData } from "./thread-messages.ts";
+import type { FeedMessage, StateOwnerData } from "./thread-messages.ts";
 
-const { config } = workerData as StateOwnerData;
+const { config, revision, feedPort } = workerData as StateOwnerData;
+const revisionView = new BigInt64Array(revision);
 const logger = createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
 const ports = new Set<MessagePort>();
@@ -36,11 +39,23 @@ function start(): IndexEngine | null {
 }
 
 const engine = start();
+let recorder: FeedRecorder | undefined;
 if (engine !== null) {
+  Atomics.store(revisionView, 0, BigInt(engine.publishedRevision));
+  engine.addChangeListener({
+    published() {},
+    publishedUpTo: (rev) => Atomics.store(revisionView, 0, BigInt(rev)),
+  });
+  if (feedPort !== undefined) {
+    // Before any batch is applied: the feed starts exactly where the index is.
+    feedPort.postMessage({ type: "init", init: feedInit(engine) } satisfies FeedMessage);
+    recorder = new FeedRecorder(engine.graph, (batch) => feedPort.postMessage({ type: "batch", batch } satisfies FeedMessage), !engine.durable);
+    engine.addChangeListener(recorder);
+  }
   const metrics = createThreadMetrics({
     role: "state-owner",
     stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount, revision: engine.publishedRevision }),
   });
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
@@ -71,6 +86,7 @@ if (engine !== null) {
     async stop(): Promise<{ storeError?: string }> {
       try {
         await engine.stop();
+        recorder?.flush();
         return {};
       } catch (err) {
         return { storeError: commitFailure(err) };

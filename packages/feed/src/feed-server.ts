@@ -1,0 +1,291 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { badRequest, unservable, type FeedRefusal } from "./feed-errors.ts";
+import { parseFeedQuery, type FeedQuery } from "./feed-query.ts";
+import type { FeedSource } from "./feed-source.ts";
+import { writeSnapshot } from "./snapshot-response.ts";
+import { encodeChanges, encodeEnding, NDJSON_HEARTBEAT, SSE_HEARTBEAT } from "./stream-encoding.ts";
+
+/** The part of a pino logger the feed server uses. */
+export interface FeedLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface FeedServerOptions {
+  host: string;
+  /** 0: an ephemeral port. */
+  port: number;
+  source: FeedSource;
+  /** Bytes a stream may have queued before the server stops writing to it and waits for it to drain. */
+  maxBufferBytes: number;
+  /** A stream over that bound for this long without draining is cut off. */
+  stallTimeoutMs: number;
+  logger?: FeedLogger;
+  /** Turns a listen error into the error to throw (the runtime's PKGI_* listen errors). */
+  listenError?: (err: NodeJS.ErrnoException) => Error;
+}
+
+export interface FeedServer {
+  readonly port: number;
+  /** Open continuous and eventsource streams. */
+  readonly streams: number;
+  /** Streams cut off since start (too slow, or fell out of retention). */
+  readonly cutOff: number;
+  /** Ends every stream (with a last line saying so), answers waiting long polls, stops listening. */
+  close(): Promise<void>;
+}
+
+interface Stream {
+  res: http.ServerResponse;
+  sse: boolean;
+  /** The last revision written to it. */
+  position: number;
+  /** When its buffer went over the bound (0: it is not blocked, and position is current). */
+  blockedSince: number;
+  heartbeat: NodeJS.Timeout;
+  open: boolean;
+}
+
+interface LongPoll {
+  res: http.ServerResponse;
+  since: number;
+  limit: number;
+  timer: NodeJS.Timeout;
+}
+
+/** Changes written per catch-up step: a stream far behind is fed from the log in steps, each when it has drained. */
+const CATCH_UP_CHUNK = 512;
+/** A cut-off stream's socket is destroyed after this if the client does not read its last line. */
+const CUT_OFF_GRACE_MS = 2000;
+
+function sendJson(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  res.end(body);
+}
+
+function refuse(res: http.ServerResponse, refusal: FeedRefusal): void {
+  sendJson(res, refusal.status, `${JSON.stringify(refusal.body)}\n`);
+}
+
+/**
+ * The change feed over HTTP (node:http), on its own listener:
+ * GET /v1/changes (normal, longpoll, continuous, eventsource) and
+ * GET /v1/snapshot. Committed changes are encoded once per publication and
+ * the same buffer is written to every stream that is up to date; a stream
+ * that is behind is fed from the log, a step at a time, whenever its socket
+ * drains. Memory per stream is therefore its socket's buffer (about
+ * maxBufferBytes plus one step), never a queue of its own.
+ */
+export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
+  const { source, maxBufferBytes, stallTimeoutMs, logger } = options;
+  const streams = new Set<Stream>();
+  const polls = new Set<LongPoll>();
+  let cutOff = 0;
+  let closing = false;
+
+  const end = (stream: Stream, error: string, reason: string): void => {
+    if (!stream.open) return;
+    stream.open = false;
+    streams.delete(stream);
+    clearInterval(stream.heartbeat);
+    stream.res.end(encodeEnding(stream.sse, error, reason, stream.position));
+    // A client that does not read even its last line is not waited for.
+    setTimeout(() => stream.res.destroy(), CUT_OFF_GRACE_MS).unref();
+  };
+
+  const cut = (stream: Stream, reason: string): void => {
+    cutOff++;
+    logger?.warn({ lastRevision: stream.position, reason }, "feed: stream cut off");
+    end(stream, "cut_off", reason);
+  };
+
+  const block = (stream: Stream): void => {
+    stream.blockedSince = Date.now();
+    stream.res.once("drain", () => catchUp(stream));
+  };
+
+  /** Writes what the stream is missing, step by step, until it is current or its buffer is full. */
+  const catchUp = (stream: Stream): void => {
+    if (!stream.open) return;
+    stream.blockedSince = 0;
+    while (stream.position < source.currentRevision) {
+      if (stream.position < source.oldestRetained - 1) {
+        cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
+        return;
+      }
+      const jsons = source.changesSince(stream.position, CATCH_UP_CHUNK);
+      stream.res.write(encodeChanges(stream.sse, stream.position + 1, jsons));
+      stream.position += jsons.length;
+      if (stream.res.writableLength > maxBufferBytes) {
+        block(stream);
+        return;
+      }
+    }
+  };
+
+  const answerPoll = (poll: LongPoll): void => {
+    polls.delete(poll);
+    clearTimeout(poll.timer);
+    const jsons = source.changesSince(poll.since, poll.limit);
+    const last = poll.since + jsons.length;
+    const body = `{"changes":[${jsons.join(",")}],"last_rev":${last},"pending":${source.currentRevision - last}}\n`;
+    sendJson(poll.res, 200, body);
+  };
+
+  source.onCommitted((first, last) => {
+    for (const poll of polls) if (poll.since < last) answerPoll(poll);
+    if (streams.size === 0) return;
+    let jsons: readonly string[] | null = null;
+    let ndjson: Buffer | null = null;
+    let sse: Buffer | null = null;
+    for (const stream of streams) {
+      if (stream.blockedSince !== 0 || stream.position !== first - 1) continue;
+      if (first < source.oldestRetained) {
+        cut(stream, `fell behind the retention: revision ${first} is no longer held`);
+        continue;
+      }
+      jsons ??= source.changesSince(first - 1, last - first + 1);
+      // One encoding per publication, shared by every stream that is current.
+      const chunk = stream.sse ? (sse ??= Buffer.from(encodeChanges(true, first, jsons))) : (ndjson ??= Buffer.from(encodeChanges(false, first, jsons)));
+      stream.res.write(chunk);
+      stream.position = last;
+      if (stream.res.writableLength > maxBufferBytes) block(stream);
+    }
+  });
+
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const stream of streams) {
+        if (stream.blockedSince !== 0 && now - stream.blockedSince > stallTimeoutMs) {
+          cut(stream, `too slow: more than ${maxBufferBytes} bytes stayed unread for ${stallTimeoutMs} ms`);
+        }
+      }
+    },
+    Math.max(50, Math.min(1000, Math.floor(stallTimeoutMs / 4))),
+  );
+  sweep.unref();
+
+  const openStream = (req: http.IncomingMessage, res: http.ServerResponse, query: FeedQuery, since: number): void => {
+    const sse = query.mode === "eventsource";
+    res.writeHead(200, {
+      "content-type": sse ? "text/event-stream" : "application/x-ndjson",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+      "x-pkgindex-revision": String(source.currentRevision),
+    });
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    const stream: Stream = {
+      res,
+      sse,
+      position: since,
+      blockedSince: 0,
+      open: true,
+      heartbeat: setInterval(() => {
+        if (stream.blockedSince === 0) res.write(sse ? SSE_HEARTBEAT : NDJSON_HEARTBEAT);
+      }, query.heartbeatMs),
+    };
+    stream.heartbeat.unref();
+    streams.add(stream);
+    res.on("close", () => {
+      stream.open = false;
+      streams.delete(stream);
+      clearInterval(stream.heartbeat);
+    });
+    catchUp(stream);
+  };
+
+  const changes = (req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): void => {
+    const lastEventId = req.headers["last-event-id"];
+    const query = parseFeedQuery(params, typeof lastEventId === "string" ? lastEventId : undefined);
+    if ("status" in query) {
+      refuse(res, query);
+      return;
+    }
+    const since = query.since ?? source.currentRevision;
+    const refusal = unservable(since, source);
+    if (refusal !== null) {
+      refuse(res, refusal);
+      return;
+    }
+    if (query.mode === "continuous" || query.mode === "eventsource") {
+      openStream(req, res, query, since);
+      return;
+    }
+    const poll: LongPoll = { res, since, limit: query.limit, timer: undefined as unknown as NodeJS.Timeout };
+    if (query.mode === "normal" || since < source.currentRevision || query.timeoutMs === 0) {
+      answerPoll(poll);
+      return;
+    }
+    poll.timer = setTimeout(() => answerPoll(poll), query.timeoutMs);
+    polls.add(poll);
+    res.on("close", () => {
+      polls.delete(poll);
+      clearTimeout(poll.timer);
+    });
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://feed.invalid");
+    if (url.pathname !== "/v1/changes" && url.pathname !== "/v1/snapshot") {
+      refuse(res, { status: 404, body: { error: "not_found", reason: "the feed serves GET /v1/changes and GET /v1/snapshot" } });
+      return;
+    }
+    if (req.method !== "GET") {
+      sendJson(res, 405, `${JSON.stringify({ error: "method_not_allowed", reason: "only GET" })}\n`, { allow: "GET" });
+      return;
+    }
+    if (closing) {
+      refuse(res, { status: 503, body: { error: "shutting_down", reason: "the server is shutting down" } });
+      return;
+    }
+    if (url.pathname === "/v1/snapshot") {
+      if (url.search !== "") {
+        refuse(res, badRequest("/v1/snapshot takes no parameters"));
+        return;
+      }
+      writeSnapshot(res, source.snapshot()).catch(() => res.destroy());
+      return;
+    }
+    changes(req, res, url.searchParams);
+  });
+  // Streams live for hours: no server-side request or idle timeout ends them.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 5000;
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(options.listenError?.(err) ?? err);
+    server.once("error", onError);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  server.on("error", (err) => logger?.warn({ err }, "feed server error"));
+
+  return {
+    port,
+    get streams() {
+      return streams.size;
+    },
+    get cutOff() {
+      return cutOff;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        clearInterval(sweep);
+        for (const stream of streams) end(stream, "shutting_down", "the server is shutting down");
+        for (const poll of polls) answerPoll(poll);
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), CUT_OFF_GRACE_MS).unref();
+      }),
+  };
+}

@@ -1,0 +1,28 @@
+import { FeedHub, startFeedServer, type FeedServer } from "@pkgindex/feed";
+import { listenFailure } from "./listen.ts";
+import type { Logger } from "./logger.ts";
+import type { FeedInit } from "./feed-init.ts";
+import type { ServerConfig } from "./server-config.ts";
+
+/** The feed's side, the same in both layouts: the hub the committed changes go to, and its HTTP listener. */
+export interface Feed {
+  readonly hub: FeedHub;
+  readonly server: FeedServer;
+}
+
+/** Starts the feed from `init` on --feed-host:--feed-port. */
+export async function startFeed(config: ServerConfig, init: FeedInit, logger: Logger): Promise<Feed> {
+  const hub = new FeedHub(config.retention);
+  hub.init(init.revision, init.packages, init.history);
+  const server = await startFeedServer({
+    host: config.feedHost,
+    port: config.feedPort,
+    source: hub,
+    maxBufferBytes: config.feedMaxBuffer,
+    stallTimeoutMs: config.feedStallTimeoutMs,
+    logger,
+    listenError: (err) => listenFailure(err, config.feedHost, config.feedPort),
+  });
+  logger.info({ host: config.feedHost, port: server.port, revision: hub.currentRevision, oldest: hub.oldestRetained }, "feed listening");
+  return { hub, server };
+}
