@@ -4,6 +4,7 @@ import { CLIENT_COMMAND } from "./client-command.ts";
 import { DUMP_COMMAND } from "./dump-command.ts";
 import { LOAD_COMMAND } from "./load-command.ts";
 import { serveCommand } from "./serve-command.ts";
+import { WATCH_COMMAND } from "./watch-command.ts";
 import { withEnvDefaults } from "./env-defaults.ts";
 import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
 
@@ -27,7 +28,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(DUMP_COMMAND)
     .command(LOAD_COMMAND)
     .command(CLIENT_COMMAND)
-    .demandCommand(1, "name a command: serve, dump or load")
+    .command(WATCH_COMMAND)
+    .demandCommand(1, "name a command: serve, dump, load, client or watch")
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
