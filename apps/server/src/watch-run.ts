@@ -123,6 +123,8 @@ function follow(
         return;
       }
       if (position === null) position = Number(res.headers["x-pkgindex-revision"] ?? 0);
+      // On stderr, so stdout stays one change per line.
+      process.stderr.write(`pkgindex watch: following ${config.url} from revision ${position}\n`);
       pet();
       let carry = "";
       let ending = "the feed closed the stream";
