@@ -14,6 +14,11 @@ interface FeedError {
   reason?: string;
 }
 
+function fail(err: PkgIndexError, status: number): never {
+  process.stderr.write(`pkgindex: [${err.code}] ${err.message}\n`);
+  process.exit(status);
+}
+
 function readBody(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let body = "";
@@ -50,11 +55,6 @@ export async function runWatch(config: WatchConfig): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-
-  const fail = (err: PkgIndexError, status: number): never => {
-    process.stderr.write(`pkgindex: [${err.code}] ${err.message}\n`);
-    process.exit(status);
-  };
 
   for (;;) {
     const outcome = await follow(config, since, (revision) => {

@@ -70,6 +70,7 @@ describe.each([0, 2])("change feed over HTTP, --workers %i", (workers) => {
     const nd = await FeedStream.open(server.feedPort, "since=now&feed=continuous&heartbeat=100");
     const sse = await FeedStream.open(server.feedPort, "since=now&feed=eventsource&heartbeat=100");
     await Promise.all([nd.untilHeartbeats(2), sse.untilHeartbeats(2)]);
+    expect([nd.changes, sse.changes, nd.ended, sse.ended]).toEqual([[], [], false, false]);
     nd.close();
     sse.close();
   });
@@ -124,7 +125,7 @@ describe.each([0, 2])("change feed over HTTP, --workers %i", (workers) => {
     expect(ahead.body).toMatchObject({ error: "unknown_revision", current: revision });
     for (const query of ["since=-1", "since=abc", "feed=push", "limit=0", "heartbeat=5"]) {
       const res = await feedGet(server.feedPort, `/v1/changes?${query}`);
-      expect(res.status, query).toBe(400);
+      expect(`${query}: ${res.status}`).toBe(`${query}: 400`);
       expect(res.body.error).toBe("bad_request");
     }
     expect((await feedGet(server.feedPort, "/v2/changes")).status).toBe(404);

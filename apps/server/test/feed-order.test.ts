@@ -55,7 +55,7 @@ async function clientLoad(client: LineClient, k: number, seed: number): Promise<
     for (let i = 0; i < lines.length; i++) {
       const effect = effects[i];
       if (effect === null) continue;
-      expect(replies[i], lines[i]).toBe("OK");
+      expect(`${lines[i]} ${replies[i]}`).toBe(`${lines[i]} OK`);
       acked.push(effect);
     }
   }

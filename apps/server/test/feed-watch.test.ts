@@ -110,7 +110,7 @@ describe("pkgindex watch: refusals", () => {
       [["--heartbeat", "0"], "heartbeat"],
     ] as const) {
       const run = await runCli(["watch", ...flags], {}, pkgindexEntry().file);
-      expect(run.code, flags.join(" ")).toBe(2);
+      expect(`${flags.join(" ")}: exit ${run.code}`).toBe(`${flags.join(" ")}: exit 2`);
       expect(run.stderr).toMatch(new RegExp(`^pkgindex: \\[PKGI_BAD_OPTION\\] invalid value for --${option}: .*\\n$`));
     }
   });

@@ -117,9 +117,9 @@ describe("FeedHub", () => {
   });
 });
 
-describe("parseFeedQuery", () => {
-  const parse = (query: string, lastEventId?: string) => parseFeedQuery(new URLSearchParams(query), lastEventId);
+const parse = (query: string, lastEventId?: string) => parseFeedQuery(new URLSearchParams(query), lastEventId);
 
+describe("parseFeedQuery", () => {
   it("defaults: normal from 0, and Last-Event-ID wins over since for eventsource only", () => {
     expect(parse("")).toMatchObject({ mode: "normal", since: 0, limit: 1000, heartbeatMs: 30_000 });
     expect(parse("since=now&feed=continuous")).toMatchObject({ mode: "continuous", since: null });
