@@ -1,4 +1,5 @@
 import { FeedHub, startFeedServer, type FeedServer } from "@pkgindex/feed";
+import { createFeedMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
 import { listenFailure } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import type { FeedInit } from "./feed-init.ts";
@@ -8,6 +9,8 @@ import type { ServerConfig } from "./server-config.ts";
 export interface Feed {
   readonly hub: FeedHub;
   readonly server: FeedServer;
+  /** The feed's metrics, for the layout's /metrics. */
+  metrics(): Promise<MetricsSnapshot>;
 }
 
 /** Starts the feed from `init` on --feed-host:--feed-port. */
@@ -24,5 +27,6 @@ export async function startFeed(config: ServerConfig, init: FeedInit, logger: Lo
     listenError: (err) => listenFailure(err, config.feedHost, config.feedPort),
   });
   logger.info({ host: config.feedHost, port: server.port, revision: hub.currentRevision, oldest: hub.oldestRetained }, "feed listening");
-  return { hub, server };
+  const metrics = createFeedMetrics(() => ({ streams: server.streams, cutOff: server.cutOff, oldestRevision: hub.oldestRetained }));
+  return { hub, server, metrics: () => metrics.snapshot() };
 }

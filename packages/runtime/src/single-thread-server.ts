@@ -70,7 +70,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
-    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot(), ...(feed === undefined ? [] : [await feed.metrics()])]),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);
       const storeError = await stopEngine();

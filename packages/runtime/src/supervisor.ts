@@ -161,12 +161,13 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
       return true;
     },
     async metrics(timeoutMs: number): Promise<string> {
-      const [owner, workers, own] = await Promise.all([
+      const [owner, workers, own, fed] = await Promise.all([
         stateOwner.request<MetricsSnapshot>("metrics", null, timeoutMs).catch(() => []),
         pool.metrics(timeoutMs),
         supervisorMetrics.snapshot(),
+        feed === undefined ? [] : feed.metrics(),
       ]);
-      return aggregateMetrics([owner, ...workers, own]);
+      return aggregateMetrics([owner, ...workers, own, fed]);
     },
     drain: (deadlineMs: number) => stopAll("drain", deadlineMs),
     close: async () => {
