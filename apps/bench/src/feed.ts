@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "@pkgindex/server-process";
+import { FeedSubscribers } from "./feed-subscribers.ts";
+import { populate } from "./populate.ts";
+import { markdownTable } from "./report.ts";
+import type { LoadOptions, LoadPool } from "./run.ts";
+import { startPkgindex } from "./server.ts";
+import { median, newHistogram, summarize } from "./stats.ts";
+import { buildWorkload, type DataSource, loadData, type MixName } from "./workload.ts";
+
+export interface FeedLatencyRow {
+  workers: number;
+  subscribers: number;
+  changes: number;
+  changesPerSecond: number;
+  /** Reply received (the commit's acknowledgement) to the change's arrival at a subscriber, µs, over every subscriber. */
+  ackToDelivery: { p50: number; p99: number };
+  /** Request sent to arrival, µs. */
+  sendToDelivery: { p50: number; p99: number };
+}
+
+export interface FeedThroughputRow {
+  workers: number;
+  subscribers: number;
+  rounds: number[];
+}
+
+/** One connection, strict request/reply, `changes` INDEX/REMOVE changes paced at `rate` per second; records send and reply times. */
+async function pacedWriter(port: number, changes: number, rate: number): Promise<{ sent: Float64Array; acked: Float64Array; seconds: number }> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const sent = new Float64Array(changes);
+  const acked = new Float64Array(changes);
+  const t0 = performance.now();
+  let k = 0;
+  await new Promise<void>((resolve, reject) => {
+    const send = (): void => {
+      // INDEX then REMOVE of the same name: each is a change.
+      const name = `feed-bench-${k >> 1}`;
+      sent[k] = performance.now();
+      socket.write(k % 2 === 0 ? `INDEX|${name}|\n` : `REMOVE|${name}|\n`);
+    };
+    socket.on("data", (chunk: Buffer) => {
+      if (chunk.toString("latin1") !== "OK\n") {
+        reject(new Error(`writer got ${JSON.stringify(chunk.toString("latin1"))}`));
+        return;
+      }
+      acked[k] = performance.now();
+      k++;
+      if (k === changes) {
+        resolve();
+        return;
+      }
+      const due = t0 + (k * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) setTimeout(send, wait);
+      else send();
+    });
+    socket.on("error", reject);
+    send();
+  });
+  socket.destroy();
+  return { sent, acked, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Commit-to-delivery latency: one writer at a fixed rate, `subscribers`
+ * continuous streams in this process; for each change, the time from the
+ * writer receiving its OK (sent only after the commit) to each stream
+ * receiving it. The streams run in the bench process, on the same two
+ * cores as the server: with 1,000 of them the bench's own parsing is part
+ * of what is measured.
+ */
+export async function runFeedLatency(o: { workers: number; subscribers: number; changes: number; rate: number; store: string; log: (row: FeedLatencyRow) => void }): Promise<FeedLatencyRow> {
+  const feedPort = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-feed-"));
+  const server = await startPkgindex(["--admin-port", "0", "--workers", String(o.workers), "--store", o.store, "--feed-host", "127.0.0.1", "--feed-port", String(feedPort), "--data-dir", dataDir]);
+  try {
+    const subs = await FeedSubscribers.open(feedPort, o.subscribers, o.changes, true);
+    const writer = await pacedWriter(server.port, o.changes, o.rate);
+    if (!(await subs.until(o.changes, 30_000))) throw new Error("not every subscriber received every change");
+    subs.close();
+    const ack = newHistogram();
+    const send = newHistogram();
+    for (const arrivals of subs.arrivals) {
+      for (let k = 0; k < o.changes; k++) {
+        // A change can reach a stream before its reply reaches the writer: that counts as 0.
+        ack.recordValue(Math.max(1, Math.round((arrivals[k] - writer.acked[k]) * 1000)));
+        send.recordValue(Math.max(1, Math.round((arrivals[k] - writer.sent[k]) * 1000)));
+      }
+    }
+    const a = summarize(ack);
+    const s = summarize(send);
+    const row: FeedLatencyRow = {
+      workers: o.workers,
+      subscribers: o.subscribers,
+      changes: o.changes,
+      changesPerSecond: o.changes / writer.seconds,
+      ackToDelivery: { p50: a.p50, p99: a.p99 },
+      sendToDelivery: { p50: s.p50, p99: s.p99 },
+    };
+    o.log(row);
+    return row;
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Changes per second the feed carries: writers churn INDEX/REMOVE as fast
+ * as the server acknowledges (8 connections, 16 pipelined each), one
+ * stream counts what arrives; the rate is the stream's.
+ */
+export async function runFeedRate(o: { workers: number; store: string; seconds: number }): Promise<{ workers: number; committedPerSecond: number; deliveredPerSecond: number }> {
+  const feedPort = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-feed-"));
+  const server = await startPkgindex(["--admin-port", "0", "--workers", String(o.workers), "--store", o.store, "--feed-host", "127.0.0.1", "--feed-port", String(feedPort), "--data-dir", dataDir]);
+  try {
+    const subs = await FeedSubscribers.open(feedPort, 1, 0, false);
+    const until = performance.now() + o.seconds * 1000;
+    let committed = 0;
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      const socket = net.connect({ host: "127.0.0.1", port: server.port });
+      await new Promise<void>((resolve) => socket.once("connect", resolve));
+      let round = 0;
+      while (performance.now() < until) {
+        const lines: string[] = [];
+        for (let j = 0; j < 16; j++) lines.push(round % 2 === 0 ? `INDEX|rate-${w}-${j}|` : `REMOVE|rate-${w}-${j}|`);
+        round++;
+        const replies = await new Promise<number>((resolve) => {
+          let got = 0;
+          const onData = (chunk: Buffer): void => {
+            for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) got++;
+            if (got >= 16) {
+              socket.off("data", onData);
+              resolve(got);
+            }
+          };
+          socket.on("data", onData);
+          socket.write(`${lines.join("\n")}\n`);
+        });
+        committed += replies;
+      }
+      socket.destroy();
+    });
+    const t0 = performance.now();
+    await Promise.all(writers);
+    await subs.until(committed, 30_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const delivered = subs.counts[0];
+    subs.close();
+    return { workers: o.workers, committedPerSecond: committed / seconds, deliveredPerSecond: delivered / seconds };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Command throughput with and without `subscribers` streams attached: the
+ * `mix` over `connections` connections (write-heavy by default: 70% of its
+ * requests are changes every stream receives), rounds interleaved (none,
+ * attached, none, …). The streams only count what they receive.
+ */
+export async function runFeedThroughput(
+  pool: LoadPool,
+  o: { workers: number; subscribers: number; connections: number; depth: number; durationMs: number; rounds: number; store: string; mix: MixName; log: (line: string) => void },
+): Promise<FeedThroughputRow[]> {
+  const source: DataSource = { packages: 10_000, dataSeed: 1 };
+  const workload = buildWorkload(loadData(source), 0.5);
+  const feedPort = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-feed-"));
+  const server = await startPkgindex(["--admin-port", "0", "--workers", String(o.workers), "--store", o.store, "--feed-host", "127.0.0.1", "--feed-port", String(feedPort), "--data-dir", dataDir]);
+  const without: number[] = [];
+  const withSubs: number[] = [];
+  try {
+    await populate("127.0.0.1", server.port, workload);
+    const load: LoadOptions = { host: "127.0.0.1", port: server.port, connections: o.connections, depth: o.depth, mix: o.mix, malformed: 0, seed: 1, source, indexedShare: 0.5, durationMs: o.durationMs, warmupMs: 500, pid: server.child.pid };
+    for (let r = 0; r < o.rounds; r++) {
+      const plain = await pool.run(load);
+      without.push(plain.rps);
+      const subs = await FeedSubscribers.open(feedPort, o.subscribers, 0, false);
+      const attached = await pool.run(load);
+      const received = subs.counts.reduce((a, b) => a + b, 0);
+      subs.close();
+      withSubs.push(attached.rps);
+      o.log(`round ${r + 1}: ${plain.rps.toFixed(0)} rps without, ${attached.rps.toFixed(0)} rps with ${o.subscribers} streams (${received} changes delivered in all)`);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return [
+    { workers: o.workers, subscribers: 0, rounds: without },
+    { workers: o.workers, subscribers: o.subscribers, rounds: withSubs },
+  ];
+}
+
+export function feedLatencyTable(rows: readonly FeedLatencyRow[]): string {
+  return markdownTable(
+    ["layout", "subscribers", "changes", "changes/s", "reply → delivery p50 (µs)", "p99 (µs)", "send → delivery p50 (µs)", "p99 (µs)"],
+    rows.map((r) => [
+      `w${r.workers}`,
+      String(r.subscribers),
+      String(r.changes),
+      r.changesPerSecond.toFixed(0),
+      String(r.ackToDelivery.p50),
+      String(r.ackToDelivery.p99),
+      String(r.sendToDelivery.p50),
+      String(r.sendToDelivery.p99),
+    ]),
+    2,
+  );
+}
+
+export function feedThroughputTable(rows: readonly FeedThroughputRow[]): string {
+  return markdownTable(
+    ["layout", "feed streams attached", "rps, median", "min–max", "ratio to none"],
+    rows.map((r) => {
+      const base = rows.find((b) => b.workers === r.workers && b.subscribers === 0)!;
+      return [
+        `w${r.workers}`,
+        String(r.subscribers),
+        median(r.rounds).toFixed(0),
+        `${Math.min(...r.rounds).toFixed(0)}–${Math.max(...r.rounds).toFixed(0)}`,
+        (median(r.rounds) / median(base.rounds)).toFixed(3),
+      ];
+    }),
+    2,
+  );
+}
