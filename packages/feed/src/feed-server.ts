@@ -55,6 +55,10 @@ interface LongPoll {
 
 /** Changes written per catch-up step: a stream far behind is fed from the log in steps, each when it has drained. */
 const CATCH_UP_CHUNK = 512;
+/** Delivering may take this many times less of the thread than the pause after it (see deliver). */
+const DUTY_FACTOR = 9;
+/** The longest a committed change waits for the fan-out's cool-down. */
+const MAX_COALESCE_MS = 250;
 /** A cut-off stream's socket is destroyed after this if the client does not read its last line. */
 const CUT_OFF_GRACE_MS = 2000;
 
@@ -106,19 +110,28 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
 
   const block = (stream: Stream): void => {
     stream.blockedSince = Date.now();
-    stream.res.once("drain", () => catchUp(stream));
+    // Up to what live streams were last given: the rest comes with the next delivery.
+    stream.res.once("drain", () => catchUpTo(stream, delivered));
   };
 
-  /** Writes what the stream is missing, step by step, until it is current or its buffer is full. */
-  const catchUp = (stream: Stream): void => {
+  /** The revision live streams were last given (see deliver). */
+  let delivered = source.currentRevision;
+  let scheduled = false;
+  let nextDeliveryAt = 0;
+
+  /**
+   * Writes what the stream is missing up to `target`, step by step, until it
+   * has it or its buffer is full (then again when it drains).
+   */
+  const catchUpTo = (stream: Stream, target: number): void => {
     if (!stream.open) return;
     stream.blockedSince = 0;
-    while (stream.position < source.currentRevision) {
+    while (stream.position < target) {
       if (stream.position < source.oldestRetained - 1) {
         cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
         return;
       }
-      const jsons = source.changesSince(stream.position, CATCH_UP_CHUNK);
+      const jsons = source.changesSince(stream.position, Math.min(CATCH_UP_CHUNK, target - stream.position));
       stream.res.write(encodeChanges(stream.sse, stream.position + 1, jsons));
       stream.position += jsons.length;
       if (stream.res.writableLength > maxBufferBytes) {
@@ -137,25 +150,68 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     sendJson(poll.res, 200, body);
   };
 
-  source.onCommitted((first, last) => {
+  // Fan-out is coalesced: a publication that arrives while the previous
+  // delivery's cool-down runs waits for it, so the writes per stream per
+  // second stay bounded however often the index commits, and delivering
+  // takes at most 1 / (1 + DUTY_FACTOR) of this thread (the index's own
+  // thread with --workers 0). A publication after a quiet spell goes out
+  // at once.
+
+  const deliver = (): void => {
+    scheduled = false;
+    const first = delivered + 1;
+    const last = source.currentRevision;
+    if (last < first) return;
+    const started = performance.now();
     for (const poll of polls) if (poll.since < last) answerPoll(poll);
-    if (streams.size === 0) return;
-    let jsons: readonly string[] | null = null;
-    let ndjson: Buffer | null = null;
-    let sse: Buffer | null = null;
+    // Segments of at most CATCH_UP_CHUNK changes, each encoded once per
+    // format and shared: a stream stops taking them once over its bound,
+    // so what it holds stays within maxBufferBytes plus one segment.
+    const segments: { first: number; jsons: readonly string[]; ndjson: Buffer | null; sse: Buffer | null }[] = [];
+    const segment = (k: number) => {
+      while (segments.length <= k) {
+        const from = first + segments.length * CATCH_UP_CHUNK;
+        segments.push({ first: from, jsons: source.changesSince(from - 1, Math.min(CATCH_UP_CHUNK, last - from + 1)), ndjson: null, sse: null });
+      }
+      return segments[k];
+    };
     for (const stream of streams) {
-      if (stream.blockedSince !== 0 || stream.position !== first - 1) continue;
-      if (first < source.oldestRetained) {
-        cut(stream, `fell behind the retention: revision ${first} is no longer held`);
+      // Behind (blocked, catching up as it drains) or already past this range: not now.
+      if (stream.blockedSince !== 0 || stream.position >= last) continue;
+      if (stream.position + 1 < source.oldestRetained) {
+        cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
         continue;
       }
-      jsons ??= source.changesSince(first - 1, last - first + 1);
-      // One encoding per publication, shared by every stream that is current.
-      const chunk = stream.sse ? (sse ??= Buffer.from(encodeChanges(true, first, jsons))) : (ndjson ??= Buffer.from(encodeChanges(false, first, jsons)));
-      stream.res.write(chunk);
-      stream.position = last;
-      if (stream.res.writableLength > maxBufferBytes) block(stream);
+      if (stream.position !== first - 1) {
+        // Opened at a revision inside the range: it takes the rest from the log.
+        catchUpTo(stream, last);
+        continue;
+      }
+      for (let k = 0; first + k * CATCH_UP_CHUNK <= last; k++) {
+        const seg = segment(k);
+        const chunk = stream.sse ? (seg.sse ??= Buffer.from(encodeChanges(true, seg.first, seg.jsons))) : (seg.ndjson ??= Buffer.from(encodeChanges(false, seg.first, seg.jsons)));
+        stream.res.write(chunk);
+        stream.position = seg.first + seg.jsons.length - 1;
+        if (stream.res.writableLength > maxBufferBytes) {
+          block(stream);
+          break;
+        }
+      }
     }
+    delivered = last;
+    const spent = performance.now() - started;
+    nextDeliveryAt = started + Math.min(MAX_COALESCE_MS, spent * (1 + DUTY_FACTOR));
+  };
+
+  source.onCommitted(() => {
+    if (scheduled || (streams.size === 0 && polls.size === 0)) {
+      if (!scheduled) delivered = source.currentRevision;
+      return;
+    }
+    scheduled = true;
+    const wait = nextDeliveryAt - performance.now();
+    if (wait <= 0) setImmediate(deliver);
+    else setTimeout(deliver, wait);
   });
 
   const sweep = setInterval(
@@ -198,7 +254,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
       streams.delete(stream);
       clearInterval(stream.heartbeat);
     });
-    catchUp(stream);
+    catchUpTo(stream, delivered);
   };
 
   const changes = (req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): void => {
