@@ -169,7 +169,7 @@ function parser(argv: string[]) {
         changes: { type: "number", default: 1000, describe: "Changes per latency run" },
         rate: { type: "number", default: 200, describe: "Changes per second the latency runs' writer sends" },
         attached: { type: "number", default: 1000, describe: "Streams attached in the throughput rounds" },
-        "feed-mix": { type: "string", default: "write-heavy", choices: MIXES as unknown as string[], describe: "Mix of the throughput rounds" },
+        "feed-mixes": { type: "string", default: "mixed,write-heavy", describe: "Mixes of the throughput rounds, comma-separated" },
         connections: { type: "number", default: 100, describe: "Connections of the throughput rounds" },
         depth: { type: "number", default: 1, describe: "Depth of the throughput rounds" },
         rounds: { type: "number", default: 3, describe: "Interleaved rounds (without, with) per layout" },
@@ -448,7 +448,9 @@ async function feedCommand(args: Record<string, unknown>): Promise<number> {
   const pool = new LoadPool(1);
   const throughput: FeedThroughputRow[] = [];
   try {
-    for (const workers of modes) {
+    const mixes = (args["feed-mixes"] as string).split(",").map((m) => m.trim());
+    for (const mix of mixes) if (!(MIXES as readonly string[]).includes(mix)) throw new UsageError(`--feed-mixes: unknown mix ${JSON.stringify(mix)}`);
+    for (const mix of mixes) for (const workers of modes) {
       throughput.push(
         ...(await runFeedThroughput(pool, {
           workers,
@@ -458,7 +460,7 @@ async function feedCommand(args: Record<string, unknown>): Promise<number> {
           durationMs: positive("duration", args.duration as number) * 1000,
           rounds: intIn("rounds", args.rounds as number, 1, 100),
           store,
-          mix: args["feed-mix"] as MixName,
+          mix: mix as MixName,
           log: (line) => console.log(line),
         })),
       );

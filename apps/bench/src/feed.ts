@@ -6,7 +6,8 @@ import { freePort } from "@pkgindex/server-process";
 import { FeedSubscribers } from "./feed-subscribers.ts";
 import { populate } from "./populate.ts";
 import { markdownTable } from "./report.ts";
-import type { LoadOptions, LoadPool } from "./run.ts";
+import { ownerCpu } from "./format.ts";
+import type { LoadOptions, LoadPool, LoadResult } from "./run.ts";
 import { startPkgindex } from "./server.ts";
 import { median, newHistogram, summarize } from "./stats.ts";
 import { buildWorkload, type DataSource, loadData, type MixName } from "./workload.ts";
@@ -24,8 +25,14 @@ export interface FeedLatencyRow {
 
 export interface FeedThroughputRow {
   workers: number;
+  mix: MixName;
   subscribers: number;
+  /** rps per round. */
   rounds: number[];
+  /** The server process's CPU per request (all threads), µs, per round. */
+  cpuUs: number[];
+  /** The state owner's (or the single thread's) CPU per request, µs, per round. */
+  ownerUs: number[];
 }
 
 /** One connection, strict request/reply, `changes` INDEX/REMOVE changes paced at `rate` per second; records send and reply times. */
@@ -176,29 +183,31 @@ export async function runFeedThroughput(
   const feedPort = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-feed-"));
   const server = await startPkgindex(["--admin-port", "0", "--workers", String(o.workers), "--store", o.store, "--feed-host", "127.0.0.1", "--feed-port", String(feedPort), "--data-dir", dataDir]);
-  const without: number[] = [];
-  const withSubs: number[] = [];
+  const without: FeedThroughputRow = { workers: o.workers, mix: o.mix, subscribers: 0, rounds: [], cpuUs: [], ownerUs: [] };
+  const withSubs: FeedThroughputRow = { workers: o.workers, mix: o.mix, subscribers: o.subscribers, rounds: [], cpuUs: [], ownerUs: [] };
+  const record = (row: FeedThroughputRow, r: LoadResult): void => {
+    row.rounds.push(r.rps);
+    row.cpuUs.push(r.server?.cpuUsPerRequest ?? Number.NaN);
+    row.ownerUs.push(ownerCpu(r));
+  };
   try {
     await populate("127.0.0.1", server.port, workload);
     const load: LoadOptions = { host: "127.0.0.1", port: server.port, connections: o.connections, depth: o.depth, mix: o.mix, malformed: 0, seed: 1, source, indexedShare: 0.5, durationMs: o.durationMs, warmupMs: 500, pid: server.child.pid };
     for (let r = 0; r < o.rounds; r++) {
       const plain = await pool.run(load);
-      without.push(plain.rps);
+      record(without, plain);
       const subs = await FeedSubscribers.open(feedPort, o.subscribers, 0, false);
       const attached = await pool.run(load);
       const received = subs.counts.reduce((a, b) => a + b, 0);
       subs.close();
-      withSubs.push(attached.rps);
+      record(withSubs, attached);
       o.log(`round ${r + 1}: ${plain.rps.toFixed(0)} rps without, ${attached.rps.toFixed(0)} rps with ${o.subscribers} streams (${received} changes delivered in all)`);
     }
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return [
-    { workers: o.workers, subscribers: 0, rounds: without },
-    { workers: o.workers, subscribers: o.subscribers, rounds: withSubs },
-  ];
+  return [without, withSubs];
 }
 
 export function feedLatencyTable(rows: readonly FeedLatencyRow[]): string {
@@ -218,19 +227,27 @@ export function feedLatencyTable(rows: readonly FeedLatencyRow[]): string {
   );
 }
 
+function spread(v: readonly number[], digits: number): string {
+  return `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}`;
+}
+
 export function feedThroughputTable(rows: readonly FeedThroughputRow[]): string {
   return markdownTable(
-    ["layout", "feed streams attached", "rps, median", "min–max", "ratio to none"],
+    ["layout", "mix", "feed streams", "rps, median", "min–max", "ratio to none", "server CPU µs/req", "state owner µs/req", "min–max"],
     rows.map((r) => {
-      const base = rows.find((b) => b.workers === r.workers && b.subscribers === 0)!;
+      const base = rows.find((b) => b.workers === r.workers && b.mix === r.mix && b.subscribers === 0)!;
       return [
         `w${r.workers}`,
+        r.mix,
         String(r.subscribers),
         median(r.rounds).toFixed(0),
-        `${Math.min(...r.rounds).toFixed(0)}–${Math.max(...r.rounds).toFixed(0)}`,
-        (median(r.rounds) / median(base.rounds)).toFixed(3),
+        spread(r.rounds, 0),
+        (median(r.rounds) / median(base.rounds)).toFixed(2),
+        median(r.cpuUs).toFixed(1),
+        median(r.ownerUs).toFixed(2),
+        spread(r.ownerUs, 2),
       ];
     }),
-    2,
+    3,
   );
 }
