@@ -57,6 +57,8 @@ interface LongPoll {
 const CATCH_UP_CHUNK = 512;
 /** Delivering may take this many times less of the thread than the pause after it (see deliver). */
 const DUTY_FACTOR = 9;
+/** Block encodings kept for streams catching up (per format: about 32 × 512 changes). */
+const BLOCK_CACHE = 64;
 /** The longest a committed change waits for the fan-out's cool-down. */
 const MAX_COALESCE_MS = 250;
 /** A cut-off stream's socket is destroyed after this if the client does not read its last line. */
@@ -96,6 +98,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     if (!stream.open) return;
     stream.open = false;
     streams.delete(stream);
+    ready.delete(stream);
     clearInterval(stream.heartbeat);
     stream.res.end(encodeEnding(stream.sse, error, reason, stream.position));
     // A client that does not read even its last line is not waited for.
@@ -108,32 +111,57 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     end(stream, "cut_off", reason);
   };
 
-  const block = (stream: Stream): void => {
-    stream.blockedSince = Date.now();
-    // Up to what live streams were last given: the rest comes with the next delivery.
-    stream.res.once("drain", () => catchUpTo(stream, delivered));
-  };
-
   /** The revision live streams were last given (see deliver). */
   let delivered = source.currentRevision;
   let scheduled = false;
   let nextDeliveryAt = 0;
+  /** Streams that drained (or just opened) and are behind: fed in the next delivery. */
+  const ready = new Set<Stream>();
+  /** Encodings of whole CATCH_UP_CHUNK-aligned blocks, shared by streams catching up (a few, most recent kept). */
+  const blocks = new Map<string, Buffer>();
+
+  const block = (stream: Stream): void => {
+    stream.blockedSince = Date.now();
+    stream.res.once("drain", () => {
+      stream.blockedSince = 0;
+      ready.add(stream);
+      schedule();
+    });
+  };
+
+  /** The encoding of block `b` (revisions b * CHUNK + 1 … (b + 1) * CHUNK), from the cache or made once. */
+  const blockChunk = (sse: boolean, b: number): Buffer => {
+    const key = `${sse ? "e" : "n"}${b}`;
+    let chunk = blocks.get(key);
+    if (chunk === undefined) {
+      chunk = Buffer.from(encodeChanges(sse, b * CATCH_UP_CHUNK + 1, source.changesSince(b * CATCH_UP_CHUNK, CATCH_UP_CHUNK)));
+      blocks.set(key, chunk);
+      if (blocks.size > BLOCK_CACHE) blocks.delete(blocks.keys().next().value!);
+    }
+    return chunk;
+  };
 
   /**
    * Writes what the stream is missing up to `target`, step by step, until it
-   * has it or its buffer is full (then again when it drains).
+   * has it or its buffer is full (then again once it drains).
    */
   const catchUpTo = (stream: Stream, target: number): void => {
-    if (!stream.open) return;
-    stream.blockedSince = 0;
-    while (stream.position < target) {
+    while (stream.open && stream.position < target) {
       if (stream.position < source.oldestRetained - 1) {
         cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
         return;
       }
-      const jsons = source.changesSince(stream.position, Math.min(CATCH_UP_CHUNK, target - stream.position));
-      stream.res.write(encodeChanges(stream.sse, stream.position + 1, jsons));
-      stream.position += jsons.length;
+      const atBoundary = stream.position % CATCH_UP_CHUNK === 0;
+      if (atBoundary && stream.position + CATCH_UP_CHUNK <= target && stream.position + 1 >= source.oldestRetained) {
+        stream.res.write(blockChunk(stream.sse, stream.position / CATCH_UP_CHUNK));
+        stream.position += CATCH_UP_CHUNK;
+      } else {
+        // Up to the next block boundary (or the target): its own encoding.
+        const to = Math.min(target, (Math.floor(stream.position / CATCH_UP_CHUNK) + 1) * CATCH_UP_CHUNK);
+        const jsons = source.changesSince(stream.position, to - stream.position);
+        stream.res.write(encodeChanges(stream.sse, stream.position + 1, jsons));
+        stream.position += jsons.length;
+      }
       if (stream.res.writableLength > maxBufferBytes) {
         block(stream);
         return;
@@ -150,69 +178,73 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     sendJson(poll.res, 200, body);
   };
 
-  // Fan-out is coalesced: a publication that arrives while the previous
-  // delivery's cool-down runs waits for it, so the writes per stream per
-  // second stay bounded however often the index commits, and delivering
-  // takes at most 1 / (1 + DUTY_FACTOR) of this thread (the index's own
-  // thread with --workers 0). A publication after a quiet spell goes out
-  // at once.
-
+  // All writing to streams happens in deliver(), coalesced: work that
+  // arrives (a publication, a stream that drained) while the previous
+  // delivery's cool-down runs waits for it. Writes per stream per second
+  // stay bounded however often the index commits, and the fan-out takes at
+  // most 1 / (1 + DUTY_FACTOR) of this thread, which with --workers 0 is the
+  // index's own. Work after a quiet spell goes out at once.
   const deliver = (): void => {
     scheduled = false;
+    const started = performance.now();
     const first = delivered + 1;
     const last = source.currentRevision;
-    if (last < first) return;
-    const started = performance.now();
-    for (const poll of polls) if (poll.since < last) answerPoll(poll);
-    // Segments of at most CATCH_UP_CHUNK changes, each encoded once per
-    // format and shared: a stream stops taking them once over its bound,
-    // so what it holds stays within maxBufferBytes plus one segment.
-    const segments: { first: number; jsons: readonly string[]; ndjson: Buffer | null; sse: Buffer | null }[] = [];
-    const segment = (k: number) => {
-      while (segments.length <= k) {
-        const from = first + segments.length * CATCH_UP_CHUNK;
-        segments.push({ first: from, jsons: source.changesSince(from - 1, Math.min(CATCH_UP_CHUNK, last - from + 1)), ndjson: null, sse: null });
-      }
-      return segments[k];
-    };
-    for (const stream of streams) {
-      // Behind (blocked, catching up as it drains) or already past this range: not now.
-      if (stream.blockedSince !== 0 || stream.position >= last) continue;
-      if (stream.position + 1 < source.oldestRetained) {
-        cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
-        continue;
-      }
-      if (stream.position !== first - 1) {
-        // Opened at a revision inside the range: it takes the rest from the log.
-        catchUpTo(stream, last);
-        continue;
-      }
-      for (let k = 0; first + k * CATCH_UP_CHUNK <= last; k++) {
-        const seg = segment(k);
-        const chunk = stream.sse ? (seg.sse ??= Buffer.from(encodeChanges(true, seg.first, seg.jsons))) : (seg.ndjson ??= Buffer.from(encodeChanges(false, seg.first, seg.jsons)));
-        stream.res.write(chunk);
-        stream.position = seg.first + seg.jsons.length - 1;
-        if (stream.res.writableLength > maxBufferBytes) {
-          block(stream);
-          break;
+    if (last >= first) {
+      for (const poll of polls) if (poll.since < last) answerPoll(poll);
+      // Segments of at most CATCH_UP_CHUNK changes, each encoded once per
+      // format and shared by every stream that is current: a stream stops
+      // taking them once over its bound, so what it holds stays within
+      // maxBufferBytes plus one segment.
+      const segments: { first: number; jsons: readonly string[]; ndjson: Buffer | null; sse: Buffer | null }[] = [];
+      for (const stream of streams) {
+        if (stream.blockedSince !== 0 || ready.has(stream) || stream.position >= last) continue;
+        if (stream.position + 1 < source.oldestRetained) {
+          cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
+          continue;
+        }
+        if (stream.position !== first - 1) {
+          // Opened at a revision inside the range: it takes the rest from the log.
+          catchUpTo(stream, last);
+          continue;
+        }
+        for (let k = 0; first + k * CATCH_UP_CHUNK <= last; k++) {
+          while (segments.length <= k) {
+            const from = first + segments.length * CATCH_UP_CHUNK;
+            segments.push({ first: from, jsons: source.changesSince(from - 1, Math.min(CATCH_UP_CHUNK, last - from + 1)), ndjson: null, sse: null });
+          }
+          const seg = segments[k];
+          const chunk = stream.sse ? (seg.sse ??= Buffer.from(encodeChanges(true, seg.first, seg.jsons))) : (seg.ndjson ??= Buffer.from(encodeChanges(false, seg.first, seg.jsons)));
+          stream.res.write(chunk);
+          stream.position = seg.first + seg.jsons.length - 1;
+          if (stream.res.writableLength > maxBufferBytes) {
+            block(stream);
+            break;
+          }
         }
       }
+      delivered = last;
     }
-    delivered = last;
+    for (const stream of ready) {
+      ready.delete(stream);
+      catchUpTo(stream, delivered);
+    }
     const spent = performance.now() - started;
     nextDeliveryAt = started + Math.min(MAX_COALESCE_MS, spent * (1 + DUTY_FACTOR));
   };
 
-  source.onCommitted(() => {
-    if (scheduled || (streams.size === 0 && polls.size === 0)) {
-      if (!scheduled) delivered = source.currentRevision;
+  const schedule = (): void => {
+    if (scheduled) return;
+    if (streams.size === 0 && polls.size === 0) {
+      delivered = source.currentRevision;
       return;
     }
     scheduled = true;
     const wait = nextDeliveryAt - performance.now();
     if (wait <= 0) setImmediate(deliver);
     else setTimeout(deliver, wait);
-  });
+  };
+
+  source.onCommitted(schedule);
 
   const sweep = setInterval(
     () => {
@@ -252,9 +284,11 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     res.on("close", () => {
       stream.open = false;
       streams.delete(stream);
+      ready.delete(stream);
       clearInterval(stream.heartbeat);
     });
-    catchUpTo(stream, delivered);
+    ready.add(stream);
+    schedule();
   };
 
   const changes = (req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): void => {
