@@ -44,7 +44,8 @@ export class FeedSubscribers {
         if (res.statusCode !== 200) reject(new Error(`feed answered ${res.statusCode}`));
         resolve();
         res.on("data", (chunk: Buffer) => {
-          const now = performance.now();
+          // Comparable with the writer thread's clock (see feed-writer.ts).
+          const now = performance.timeOrigin + performance.now();
           // A change is one line starting with {"rev": count the newlines of non-empty lines.
           let n = this.counts[s];
           for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) {

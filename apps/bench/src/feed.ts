@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { Worker } from "node:worker_threads";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@pkgindex/server-process";
 import { FeedSubscribers } from "./feed-subscribers.ts";
+import type { WriterResult, WriterTask } from "./feed-writer.ts";
 import { populate } from "./populate.ts";
 import { markdownTable } from "./report.ts";
 import { ownerCpu } from "./format.ts";
@@ -35,43 +37,17 @@ export interface FeedThroughputRow {
   ownerUs: number[];
 }
 
-/** One connection, strict request/reply, `changes` INDEX/REMOVE changes paced at `rate` per second; records send and reply times. */
-async function pacedWriter(port: number, changes: number, rate: number): Promise<{ sent: Float64Array; acked: Float64Array; seconds: number }> {
-  const socket = net.connect({ host: "127.0.0.1", port });
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  const sent = new Float64Array(changes);
-  const acked = new Float64Array(changes);
-  const t0 = performance.now();
-  let k = 0;
-  await new Promise<void>((resolve, reject) => {
-    const send = (): void => {
-      // INDEX then REMOVE of the same name: each is a change.
-      const name = `feed-bench-${k >> 1}`;
-      sent[k] = performance.now();
-      socket.write(k % 2 === 0 ? `INDEX|${name}|\n` : `REMOVE|${name}|\n`);
-    };
-    socket.on("data", (chunk: Buffer) => {
-      if (chunk.toString("latin1") !== "OK\n") {
-        reject(new Error(`writer got ${JSON.stringify(chunk.toString("latin1"))}`));
-        return;
-      }
-      acked[k] = performance.now();
-      k++;
-      if (k === changes) {
-        resolve();
-        return;
-      }
-      const due = t0 + (k * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) setTimeout(send, wait);
-      else send();
+/** Runs the writer thread (feed-writer.ts) to completion. */
+function pacedWriter(port: number, changes: number, rate: number): Promise<WriterResult> {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const worker = new Worker(new URL(`./feed-writer${ext}`, import.meta.url), { workerData: { port, changes, rate } satisfies WriterTask });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (result: WriterResult) => {
+      resolve(result);
+      void worker.terminate();
     });
-    socket.on("error", reject);
-    send();
+    worker.once("error", reject);
   });
-  socket.destroy();
-  return { sent, acked, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**

@@ -20,6 +20,12 @@ export interface FeedServerOptions {
   maxBufferBytes: number;
   /** A stream over that bound for this long without draining is cut off. */
   stallTimeoutMs: number;
+  /**
+   * The share of its thread the fan-out may take (0 < share < 1): small on
+   * a thread that also runs the index (--workers 0), larger on the
+   * supervisor's. Lower means more coalescing: fewer, larger writes, later.
+   */
+  maxThreadShare: number;
   logger?: FeedLogger;
   /** Turns a listen error into the error to throw (the runtime's PKGI_* listen errors). */
   listenError?: (err: NodeJS.ErrnoException) => Error;
@@ -55,12 +61,10 @@ interface LongPoll {
 
 /** Changes written per catch-up step: a stream far behind is fed from the log in steps, each when it has drained. */
 const CATCH_UP_CHUNK = 512;
-/** Delivering may take this many times less of the thread than the pause after it (see deliver). */
-const DUTY_FACTOR = 9;
 /** Block encodings kept for streams catching up (per format: about 32 × 512 changes). */
 const BLOCK_CACHE = 64;
-/** The longest a committed change waits for the fan-out's cool-down. */
-const MAX_COALESCE_MS = 250;
+/** Chunks (of CATCH_UP_CHUNK changes) one stream may be written in one delivery: bounds each delivery's work. */
+const STEPS_PER_DELIVERY = 2;
 /** A cut-off stream's socket is destroyed after this if the client does not read its last line. */
 const CUT_OFF_GRACE_MS = 2000;
 
@@ -89,6 +93,8 @@ function refuse(res: http.ServerResponse, refusal: FeedRefusal): void {
  */
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const { source, maxBufferBytes, stallTimeoutMs, logger } = options;
+  // A delivery that took t is followed by a pause of t * cooldown: delivering is then share of the time.
+  const cooldown = (1 - options.maxThreadShare) / options.maxThreadShare;
   const streams = new Set<Stream>();
   const polls = new Set<LongPoll>();
   let cutOff = 0;
@@ -142,11 +148,16 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   };
 
   /**
-   * Writes what the stream is missing up to `target`, step by step, until it
-   * has it or its buffer is full (then again once it drains).
+   * Writes what the stream is missing up to `target`, at most
+   * STEPS_PER_DELIVERY steps: if it is still behind it waits for the next
+   * delivery (or, once its buffer is full, for its socket to drain).
    */
   const catchUpTo = (stream: Stream, target: number): void => {
-    while (stream.open && stream.position < target) {
+    for (let step = 0; stream.open && stream.position < target; step++) {
+      if (step === STEPS_PER_DELIVERY) {
+        ready.add(stream); // deliver() schedules the next round once its cool-down is known
+        return;
+      }
       if (stream.position < source.oldestRetained - 1) {
         cut(stream, `fell behind the retention: revision ${stream.position + 1} is no longer held`);
         return;
@@ -182,7 +193,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   // arrives (a publication, a stream that drained) while the previous
   // delivery's cool-down runs waits for it. Writes per stream per second
   // stay bounded however often the index commits, and the fan-out takes at
-  // most 1 / (1 + DUTY_FACTOR) of this thread, which with --workers 0 is the
+  // most maxThreadShare of this thread, which with --workers 0 is the
   // index's own. Work after a quiet spell goes out at once.
   const deliver = (): void => {
     scheduled = false;
@@ -208,6 +219,11 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
           continue;
         }
         for (let k = 0; first + k * CATCH_UP_CHUNK <= last; k++) {
+          if (k === STEPS_PER_DELIVERY) {
+            // The rest of a long range comes as catch-up, a few steps per delivery.
+            ready.add(stream);
+            break;
+          }
           while (segments.length <= k) {
             const from = first + segments.length * CATCH_UP_CHUNK;
             segments.push({ first: from, jsons: source.changesSince(from - 1, Math.min(CATCH_UP_CHUNK, last - from + 1)), ndjson: null, sse: null });
@@ -224,12 +240,13 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
       }
       delivered = last;
     }
-    for (const stream of ready) {
-      ready.delete(stream);
-      catchUpTo(stream, delivered);
-    }
+    // Those still behind after their steps come back for the next delivery, not this one.
+    const behind = [...ready];
+    ready.clear();
+    for (const stream of behind) catchUpTo(stream, delivered);
     const spent = performance.now() - started;
-    nextDeliveryAt = started + Math.min(MAX_COALESCE_MS, spent * (1 + DUTY_FACTOR));
+    nextDeliveryAt = started + spent * (1 + cooldown);
+    if (ready.size > 0) schedule();
   };
 
   const schedule = (): void => {
@@ -259,7 +276,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   );
   sweep.unref();
 
-  const openStream = (req: http.IncomingMessage, res: http.ServerResponse, query: FeedQuery, since: number): void => {
+  const openStream = (res: http.ServerResponse, query: FeedQuery, since: number): void => {
     const sse = query.mode === "eventsource";
     res.writeHead(200, {
       "content-type": sse ? "text/event-stream" : "application/x-ndjson",
@@ -305,7 +322,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
       return;
     }
     if (query.mode === "continuous" || query.mode === "eventsource") {
-      openStream(req, res, query, since);
+      openStream(res, query, since);
       return;
     }
     const poll: LongPoll = { res, since, limit: query.limit, timer: undefined as unknown as NodeJS.Timeout };

@@ -3,6 +3,22 @@ import type { FeedSnapshot } from "./feed-source.ts";
 
 const ENTRIES_PER_WRITE = 1000;
 
+/** Resolves at the response's next drain; rejects if it closes first. */
+function drainOf(res: http.ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off("close", onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off("drain", onDrain);
+      reject(new Error("closed before the snapshot was written"));
+    };
+    res.once("drain", onDrain);
+    res.once("close", onClose);
+  });
+}
+
 /**
  * GET /v1/snapshot: {"revision":N,"packages":{"name":["dep",…],…}}. The
  * snapshot is a copy taken at one revision, so it is written in steps that
@@ -21,10 +37,7 @@ export async function writeSnapshot(res: http.ServerResponse, snapshot: FeedSnap
     if ((i + 1) % ENTRIES_PER_WRITE === 0) {
       const drained = res.write(out);
       out = "";
-      if (!drained) await new Promise<void>((resolve, reject) => {
-        res.once("drain", resolve);
-        res.once("close", () => reject(new Error("closed")));
-      });
+      if (!drained) await drainOf(res);
     }
   }
   res.end(`${out}}}\n`);

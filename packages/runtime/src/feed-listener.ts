@@ -23,6 +23,8 @@ export async function startFeed(config: ServerConfig, init: FeedInit, logger: Lo
     source: hub,
     maxBufferBytes: config.feedMaxBuffer,
     stallTimeoutMs: config.feedStallTimeoutMs,
+    // --workers 0: the fan-out shares the index's thread, so it may take a tenth of it; the supervisor can give half.
+    maxThreadShare: config.workers === 0 ? 0.1 : 0.5,
     logger,
     listenError: (err) => listenFailure(err, config.feedHost, config.feedPort),
   });
