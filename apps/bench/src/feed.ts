@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "@pkgindex/server-process";
 import { FeedSubscribers } from "./feed-subscribers.ts";
+import type { SinkTask } from "./feed-sink.ts";
 import type { WriterResult, WriterTask } from "./feed-writer.ts";
 import { populate } from "./populate.ts";
 import { markdownTable } from "./report.ts";
@@ -35,6 +36,26 @@ export interface FeedThroughputRow {
   cpuUs: number[];
   /** The state owner's (or the single thread's) CPU per request, µs, per round. */
   ownerUs: number[];
+}
+
+/** `streams` counting feed streams on their own thread (feed-sink.ts); stop() says how many changes they received. */
+async function openSink(port: number, streams: number): Promise<{ stop(): Promise<number> }> {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  const worker = new Worker(new URL(`./feed-sink${ext}`, import.meta.url), { workerData: { port, streams } satisfies SinkTask });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
+  });
+  return {
+    stop: () =>
+      new Promise<number>((resolve) => {
+        worker.once("message", (m: { changes: number }) => {
+          resolve(m.changes);
+          void worker.terminate();
+        });
+        worker.postMessage("stop");
+      }),
+  };
 }
 
 /** Runs the writer thread (feed-writer.ts) to completion. */
@@ -148,7 +169,8 @@ export async function runFeedRate(o: { workers: number; store: string; seconds: 
  * Command throughput with and without `subscribers` streams attached: the
  * `mix` over `connections` connections (write-heavy by default: 70% of its
  * requests are changes every stream receives), rounds interleaved (none,
- * attached, none, …). The streams only count what they receive.
+ * attached, none, …). The streams only count what they receive, on a
+ * thread of their own (feed-sink.ts).
  */
 export async function runFeedThroughput(
   pool: LoadPool,
@@ -172,10 +194,9 @@ export async function runFeedThroughput(
     for (let r = 0; r < o.rounds; r++) {
       const plain = await pool.run(load);
       record(without, plain);
-      const subs = await FeedSubscribers.open(feedPort, o.subscribers, 0, false);
+      const sink = await openSink(feedPort, o.subscribers);
       const attached = await pool.run(load);
-      const received = subs.counts.reduce((a, b) => a + b, 0);
-      subs.close();
+      const received = await sink.stop();
       record(withSubs, attached);
       o.log(`round ${r + 1}: ${plain.rps.toFixed(0)} rps without, ${attached.rps.toFixed(0)} rps with ${o.subscribers} streams (${received} changes delivered in all)`);
     }
