@@ -5,9 +5,8 @@ import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { commitFailure } from "./commit-failure.ts";
-import { feedInit } from "./feed-init.ts";
-import { startFeed, type Feed } from "./feed-listener.ts";
-import { FeedRecorder } from "./feed-recorder.ts";
+import type { Feed } from "./feed-listener.ts";
+import type { FeedRecorder } from "./feed-recorder.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
@@ -20,6 +19,8 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
   let feed: Feed | undefined;
   let recorder: FeedRecorder | undefined;
   if (config.feedPort > 0) {
+    // Loaded only with --feed-port: a server without a feed starts as fast as before.
+    const [{ feedInit }, { startFeed }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-listener.ts"), import("./feed-recorder.ts")]);
     try {
       feed = await startFeed(config, feedInit(engine), logger);
     } catch (err) {

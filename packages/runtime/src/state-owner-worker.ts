@@ -10,8 +10,7 @@ import { createThreadMetrics } from "@pkgindex/metrics";
 import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
-import { feedInit } from "./feed-init.ts";
-import { FeedRecorder } from "./feed-recorder.ts";
+import type { FeedRecorder } from "./feed-recorder.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
@@ -47,6 +46,8 @@ if (engine !== null) {
     publishedUpTo: (rev) => Atomics.store(revisionView, 0, BigInt(rev)),
   });
   if (feedPort !== undefined) {
+    // Loaded only with --feed-port. Top-level await: no batch can arrive before the recorder is attached.
+    const [{ feedInit }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-recorder.ts")]);
     // Before any batch is applied: the feed starts exactly where the index is.
     feedPort.postMessage({ type: "init", init: feedInit(engine) } satisfies FeedMessage);
     recorder = new FeedRecorder(engine.graph, (batch) => feedPort.postMessage({ type: "batch", batch } satisfies FeedMessage), !engine.durable);

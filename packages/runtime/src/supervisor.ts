@@ -4,7 +4,7 @@ import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from 
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import type { FeedInit } from "./feed-init.ts";
-import { startFeed, type Feed } from "./feed-listener.ts";
+import type { Feed } from "./feed-listener.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
 import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
@@ -77,6 +77,8 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   if (feedChannel !== undefined) {
     try {
       // The state owner sent its starting point before "ready"; nothing is applied before the I/O workers start.
+      // Loaded only with --feed-port: a server without a feed starts as fast as before.
+      const { startFeed } = await import("./feed-listener.ts");
       feed = await startFeed(config, await feedInitReceived, logger);
     } catch (err) {
       stopping = true;
