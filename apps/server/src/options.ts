@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { PkgIndexError } from "@pkgindex/errors";
-import { parseRetention } from "@pkgindex/feed";
+import { parseRetention } from "./retention-option.ts";
 import type { LogFormat, LogLevel, ServerConfig } from "@pkgindex/runtime";
 
 // One definition per flag: yargs reads it (and PKGINDEX_<FLAG> env vars),

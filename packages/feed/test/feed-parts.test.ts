@@ -5,25 +5,7 @@ import { ChangeLog } from "../src/change-log.ts";
 import { unservable } from "../src/feed-errors.ts";
 import { FeedHub } from "../src/feed-hub.ts";
 import { parseFeedQuery } from "../src/feed-query.ts";
-import { parseRetention } from "../src/retention.ts";
 import { encodeChanges, encodeEnding } from "../src/stream-encoding.ts";
-
-describe("parseRetention", () => {
-  it.each([
-    ["10000", { revisions: 10000 }],
-    ["1", { revisions: 1 }],
-    ["90s", { ageMs: 90_000 }],
-    ["30m", { ageMs: 1_800_000 }],
-    ["1h", { ageMs: 3_600_000 }],
-    ["7d", { ageMs: 604_800_000 }],
-  ])("%s", (text, expected) => {
-    expect(parseRetention(text)).toEqual(expected);
-  });
-
-  it.each(["", "0", "-5", "1.5", "1w", "h", "10 000", "99999999999999999999"])("refuses %j with a reason", (text) => {
-    expect(typeof parseRetention(text)).toBe("string");
-  });
-});
 
 describe("change text and JSON", () => {
   it("a batch's lines come back as they went in, names with JSON's special characters escaped once", () => {

@@ -3,7 +3,8 @@ import type { ChangeRetention } from "@pkgindex/store";
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * `--feed-retention`: a count of revisions (`10000`) or an age (`90s`,
+ * `--feed-retention` (here, beside the other options, so that starting the
+ * CLI loads nothing of the feed): a count of revisions (`10000`) or an age (`90s`,
  * `30m`, `1h`, `7d`). Returns the reason as a string when the text is
  * neither.
  */
