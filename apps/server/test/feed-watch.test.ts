@@ -115,3 +115,21 @@ describe("pkgindex watch: refusals", () => {
     }
   });
 });
+
+describe("pkgindex serve: feed flags", () => {
+  it.each([
+    [["--feed-retention", "1w"], "feed-retention", /expected a count of revisions \(10000\) or an age/],
+    [["--feed-retention", "0"], "feed-retention", /expected at least 1/],
+    [["--feed-port", "70000"], "feed-port", /expected a whole number from 0 to 65535/],
+    [["--port", "18555", "--feed-port", "18555"], "feed-port", /18555 is already the --port; the feed needs its own port/],
+    [["--feed-stall-timeout", "0"], "feed-stall-timeout", /expected more than 0 seconds/],
+    [["--feed-max-buffer", "10"], "feed-max-buffer", /expected a whole number from 1024/],
+  ])("%j is one line naming --%s and exit 2", async (flags, option, reason) => {
+    const run = await runCli(["serve", "--store", "memory", "--admin-port", "0", ...flags], {}, pkgindexEntry().file);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^pkgindex: \\[PKGI_BAD_OPTION\\] invalid value for --${option}: `));
+    expect(lines[0]).toMatch(reason);
+  });
+});
