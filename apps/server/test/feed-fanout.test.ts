@@ -19,7 +19,7 @@ describe.each([0, 2])("feed fan-out, --workers %i", (workers) => {
     expect(await server.stop()).toBe(0);
   });
 
-  it("1,000 streams each receive every change, in order, while the index keeps answering", async () => {
+  it("1,000 streams each receive every change, in order, while the index keeps answering; the revision is in /readyz?verbose and /metrics", async () => {
     const streams = await Promise.all(Array.from({ length: STREAMS }, (_, i) => FeedStream.open(server.feedPort, `since=0&feed=${i % 2 === 0 ? "continuous" : "eventsource"}`)));
     expect(streams.every((s) => s.status === 200)).toBe(true);
     expect(gauge((await adminGet(server.adminPort, "/metrics")).body, "pkgindex_feed_streams")).toBe(STREAMS);
@@ -33,6 +33,9 @@ describe.each([0, 2])("feed fan-out, --workers %i", (workers) => {
       expect(expectConsecutive(s.changes, 1)).toBeNull();
     }
     expect(await client.send("QUERY|fan-0|")).toBe("OK");
+    // The current revision, for operators: /readyz?verbose and pkgindex_revision.
+    expect((await adminGet(server.adminPort, "/readyz?verbose")).body).toContain("revision: 200\n");
+    expect(gauge((await adminGet(server.adminPort, "/metrics")).body, "pkgindex_revision")).toBe(200);
     for (const s of streams) s.close();
     client.close();
   });
