@@ -14,9 +14,10 @@ import { type SpreadCheck, spreadWarnings } from "./spread-warnings.ts";
 import { formatSweep, writeSweepReport } from "./sweep-report.ts";
 import { populate, PopulateError } from "./populate.ts";
 import { doublingSteps, findKnee } from "./ramp.ts";
-import { displayCommand, formatCompare, writeReport } from "./report.ts";
+import { displayCommand, formatCompare, markdownTable, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
 import { commitsTable, runCommits } from "./commits.ts";
+import { feedLatencyTable, feedThroughputTable, runFeedLatency, runFeedRate, runFeedThroughput, type FeedLatencyRow, type FeedThroughputRow } from "./feed.ts";
 import { rssTable, runRss } from "./rss.ts";
 import { attachCommandLineValues } from "./command-line-values.ts";
 import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
@@ -286,6 +287,21 @@ function parser(argv: string[]) {
         rounds: { type: "number", default: 3, describe: "Rounds (the table gives the median and min–max)" },
       }),
     )
+    .command("feed", "Change feed: commit-to-delivery latency with 1, 100, 1,000 streams, changes per second, and command throughput with and without 1,000 streams attached", (y) =>
+      y.options({
+        modes: { type: "string", default: "0,2", describe: "pkgindex --workers values, comma-separated" },
+        store: { type: "string", default: "sqlite", choices: ["sqlite", "memory"], describe: "pkgindex --store (sqlite with its default --sync full)" },
+        subscribers: { type: "string", default: "1,100,1000", describe: "Stream counts for the latency runs, comma-separated" },
+        changes: { type: "number", default: 1000, describe: "Changes per latency run" },
+        rate: { type: "number", default: 200, describe: "Changes per second the latency runs' writer sends" },
+        attached: { type: "number", default: 1000, describe: "Streams attached in the throughput rounds" },
+        "feed-mixes": { type: "string", default: "mixed,write-heavy", describe: "Mixes of the throughput rounds, comma-separated" },
+        connections: { type: "number", default: 100, describe: "Connections of the throughput rounds" },
+        depth: { type: "number", default: 1, describe: "Depth of the throughput rounds" },
+        rounds: { type: "number", default: 3, describe: "Interleaved rounds (without, with) per layout" },
+        duration: { type: "number", default: 3, describe: "Seconds measured per throughput round and per rate run" },
+      }),
+    )
     .strict()
     .option("dry-run", { type: "boolean", default: false, global: true, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" })
     .version(false)
@@ -328,6 +344,8 @@ export async function main(argv: string[]): Promise<number> {
         return await startupCommand(args);
       case "commits":
         return await commitsCommand(args);
+      case "feed":
+        return await feedCommand(args);
       default:
         return await runOne(args);
     }
@@ -641,4 +659,57 @@ async function commitsCommand(args: Record<string, unknown>): Promise<number> {
   } finally {
     await pool.close();
   }
+}
+
+async function feedCommand(args: Record<string, unknown>): Promise<number> {
+  const modes = intList("modes", args.modes as string, 0, 256);
+  const store = args.store as string;
+  const latency: FeedLatencyRow[] = [];
+  for (const workers of modes) {
+    for (const subscribers of intList("subscribers", args.subscribers as string, 1, 20_000)) {
+      latency.push(
+        await runFeedLatency({
+          workers,
+          subscribers,
+          changes: intIn("changes", args.changes as number, 1, 10_000_000),
+          rate: positive("rate", args.rate as number),
+          store,
+          log: printJson,
+        }),
+      );
+    }
+  }
+  const rates = [];
+  for (const workers of modes) {
+    const rate = await runFeedRate({ workers, store, seconds: positive("duration", args.duration as number) });
+    printJson(rate);
+    rates.push(rate);
+  }
+  const pool = new LoadPool(1);
+  const throughput: FeedThroughputRow[] = [];
+  try {
+    const mixes = (args["feed-mixes"] as string).split(",").map((m) => m.trim());
+    for (const mix of mixes) if (!(MIXES as readonly string[]).includes(mix)) throw new UsageError(`--feed-mixes: unknown mix ${JSON.stringify(mix)}`);
+    for (const mix of mixes) for (const workers of modes) {
+      throughput.push(
+        ...(await runFeedThroughput(pool, {
+          workers,
+          subscribers: intIn("attached", args.attached as number, 1, 20_000),
+          connections: intIn("connections", args.connections as number, 1, 100_000),
+          depth: intIn("depth", args.depth as number, 1, 100_000),
+          durationMs: positive("duration", args.duration as number) * 1000,
+          rounds: intIn("rounds", args.rounds as number, 1, 100),
+          store,
+          mix: mix as MixName,
+          log: (line) => console.log(line),
+        })),
+      );
+    }
+  } finally {
+    await pool.close();
+  }
+  console.log(`\n${feedLatencyTable(latency)}\n`);
+  console.log(markdownTable(["layout", "committed changes/s", "delivered changes/s"], rates.map((r) => [`w${r.workers}`, r.committedPerSecond.toFixed(0), r.deliveredPerSecond.toFixed(0)]), 1));
+  console.log(`\n${feedThroughputTable(throughput)}`);
+  return EXIT_OK;
 }

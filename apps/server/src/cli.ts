@@ -6,6 +6,7 @@ import { DUMP_COMMAND } from "./dump-command.ts";
 import { LOAD_COMMAND } from "./load-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { blameEnvironment, withEnvDefaults } from "./env-defaults.ts";
+import { WATCH_COMMAND } from "./watch-command.ts";
 import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
 import { COMMANDS, isUsageError, usageError } from "./usage-error.ts";
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(LOAD_COMMAND)
     .command(BACKUP_COMMAND)
     .command(CLIENT_COMMAND)
+    .command(WATCH_COMMAND)
     .demandCommand(1, `name a command: ${COMMANDS.join(", ")}`)
     .help()
     .alias("h", "help")

@@ -70,6 +70,14 @@ function replacing(store: Store, old: readonly string[]): Store {
     },
     rollback: () => store.rollback(),
     probe: () => store.probe(),
+    // The replacement's deletes and puts are recorded changes like any other: a feed follower sees the old index go and the new one come.
+    get revision() {
+      return store.revision;
+    },
+    get oldestRevision() {
+      return store.oldestRevision;
+    },
+    loadChanges: (after, onChange) => store.loadChanges(after, onChange),
     close: () => store.close(),
   };
 }

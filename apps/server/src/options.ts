@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { PkgIndexError } from "@pkgindex/errors";
+import { parseRetention } from "./retention-option.ts";
 import type { LogFormat, LogLevel, ServerConfig } from "@pkgindex/runtime";
 
 // One definition per flag: yargs reads it (and PKGINDEX_<FLAG> env vars),
@@ -49,6 +50,15 @@ export const SERVE_OPTIONS = {
   "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
   "admin-host": { type: "string", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics, /backup) [default: --host]" },
   "admin-port": { type: "number", default: 9090, describe: "Port of the admin HTTP server (0: no admin server)" },
+  "feed-port": { type: "number", default: 0, describe: "Port of the change feed HTTP server (GET /v1/changes, GET /v1/snapshot) for mirrors and caches (0: no feed)" },
+  "feed-host": { type: "string", describe: "Address of the change feed (default: --host)" },
+  "feed-retention": {
+    type: "string",
+    default: "100000",
+    describe: "Change history kept for the feed, in the store and in memory: a count of revisions (100000) or an age (90s, 30m, 1h, 7d); older revisions get 410 Gone",
+  },
+  "feed-max-buffer": { type: "number", default: 1048576, describe: "Bytes a feed stream may have unsent before the server waits for it to drain" },
+  "feed-stall-timeout": { type: "number", default: 30, describe: "Seconds a feed stream may stay over --feed-max-buffer before it is cut off (it can resume from its last revision)" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
   "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGHUP the state owner" },
@@ -78,6 +88,11 @@ export interface RawServeOptions {
   /** Unset: the same address as --host (an admin server is never more exposed than the service). */
   adminHost?: string;
   adminPort: number;
+  feedPort: number;
+  feedHost?: string;
+  feedRetention: string;
+  feedMaxBuffer: number;
+  feedStallTimeout: number;
   logLevel: string;
   logFormat: string;
   testHooks: boolean;
@@ -136,6 +151,15 @@ export function checkPostgresUrl(value: unknown): void {
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
   if (raw.adminHost !== undefined && (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "")) throw bad("admin-host", "expected an address");
+  if (raw.feedHost !== undefined && (typeof raw.feedHost !== "string" || raw.feedHost.trim() === "")) throw bad("feed-host", "expected an address");
+  const retention = parseRetention(String(raw.feedRetention));
+  if (typeof retention === "string") throw bad("feed-retention", retention);
+  const port = integer("port", raw.port, 0, 65535);
+  const adminPort = integer("admin-port", raw.adminPort, 0, 65535);
+  const feedPort = integer("feed-port", raw.feedPort, 0, 65535);
+  if (feedPort !== 0 && (feedPort === port || feedPort === adminPort)) {
+    throw bad("feed-port", `${feedPort} is already the ${feedPort === port ? "--port" : "--admin-port"}; the feed needs its own port`);
+  }
   let workers: number;
   if (raw.workers === "auto") workers = autoWorkers(os.availableParallelism(), raw.reads as ServerConfig["reads"]);
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
@@ -145,7 +169,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (raw.postgresUrl !== undefined) checkPostgresUrl(raw.postgresUrl);
   return {
     host: raw.host,
-    port: integer("port", raw.port, 0, 65535),
+    port,
     workers,
     // With PostgreSQL no node's memory is the index: QUERY goes to the
     // database like every command, so there is no read view to answer from
@@ -168,7 +192,12 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
     drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
     adminHost: raw.adminHost ?? raw.host,
-    adminPort: integer("admin-port", raw.adminPort, 0, 65535),
+    adminPort,
+    retention,
+    feedHost: raw.feedHost ?? raw.host,
+    feedPort,
+    feedMaxBuffer: integer("feed-max-buffer", raw.feedMaxBuffer, 1024, 1024 * 1024 * 1024),
+    feedStallTimeoutMs: positiveSeconds("feed-stall-timeout", raw.feedStallTimeout, 3600),
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,
     testHooks: raw.testHooks,

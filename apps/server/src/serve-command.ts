@@ -41,6 +41,7 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
           checks: { listening: server !== undefined, "store-loaded": server !== undefined, "store-reachable": status.ready, "not-draining": !draining },
           degraded: health === undefined || health.writable ? {} : { "store-writable": `read-only, INDEX and REMOVE answered ERROR: ${health.reason}` },
           reason: status.reason,
+          facts: server === undefined ? undefined : { revision: server.revision() },
         };
       },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
@@ -122,7 +123,15 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     process.exit(1);
   });
   logger.info(
-    { host: config.host, port: server.port, workers: config.workers, store: config.store, node: process.versions.node },
+    {
+      host: config.host,
+      port: server.port,
+      workers: config.workers,
+      store: config.store,
+      revision: server.revision(),
+      ...(server.feedPort === undefined ? {} : { feedPort: server.feedPort }),
+      node: process.versions.node,
+    },
     "listening",
   );
   if (pendingSignal !== undefined) stop(pendingSignal);

@@ -1,6 +1,6 @@
 import { PkgIndexError } from "@pkgindex/errors";
 
-export const COMMANDS = ["serve", "dump", "load", "backup", "client"] as const;
+export const COMMANDS = ["serve", "dump", "load", "backup", "client", "watch"] as const;
 
 /** The command the arguments name (the first word), if it is one of ours. */
 export function commandOf(argv: readonly string[]): string | undefined {

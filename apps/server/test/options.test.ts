@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { autoWorkers } from "../src/options.ts";
+import { parseRetention } from "../src/retention-option.ts";
 
 describe("--workers auto", () => {
   it.each([
@@ -20,5 +21,22 @@ describe("--workers auto", () => {
 
   it("defaults to the --reads default (local)", () => {
     expect(autoWorkers(32)).toBe(autoWorkers(32, "local"));
+  });
+});
+
+describe("parseRetention", () => {
+  it.each([
+    ["10000", { revisions: 10000 }],
+    ["1", { revisions: 1 }],
+    ["90s", { ageMs: 90_000 }],
+    ["30m", { ageMs: 1_800_000 }],
+    ["1h", { ageMs: 3_600_000 }],
+    ["7d", { ageMs: 604_800_000 }],
+  ])("%s", (text, expected) => {
+    expect(parseRetention(text)).toEqual(expected);
+  });
+
+  it.each(["", "0", "-5", "1.5", "1w", "h", "10 000", "99999999999999999999"])("refuses %j with a reason", (text) => {
+    expect(typeof parseRetention(text)).toBe("string");
   });
 });

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { METRICS_CONTENT_TYPE } from "./content-type.ts";
 import { withDeadline } from "./deadline.ts";
-import { healthBody, type Checks, type Degraded } from "./health-text.ts";
+import { healthBody, type Checks, type Degraded, type Facts } from "./health-text.ts";
 import { listenError } from "./listen-error.ts";
 
 /** The part of a pino logger the admin server uses. */
@@ -22,6 +22,8 @@ export interface Readiness {
   degraded?: Degraded;
   /** Why it is not ready, in words (e.g. the database is unreachable), shown on its own line under the checks. */
   reason?: string;
+  /** Shown by /readyz?verbose under the checks, e.g. { revision: 42 }. */
+  facts?: Facts;
 }
 
 export interface AdminServerOptions {
@@ -132,7 +134,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         logger?.warn({ err }, "admin: readiness callback failed");
         readiness = { ready: false, checks: { "readiness-callback": false } };
       }
-      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.degraded, readiness.reason));
+      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.degraded, readiness.reason, readiness.facts));
     } else {
       let text: string;
       try {

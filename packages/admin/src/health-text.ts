@@ -9,15 +9,19 @@ export type Checks = Readonly<Record<string, boolean>>;
 /** Degraded checks, each with the reason shown. */
 export type Degraded = Readonly<Record<string, string>>;
 
-function checkListing(endpoint: string, healthy: boolean, checks: Checks, degraded: Degraded, reason: string): string {
+/** Facts shown under the checks, one `name: value` line each (e.g. the current revision). */
+export type Facts = Readonly<Record<string, string | number>>;
+
+function checkListing(endpoint: string, healthy: boolean, checks: Checks, degraded: Degraded, reason: string, facts: Facts): string {
   let out = "";
   for (const [name, ok] of Object.entries(checks)) out += ok ? `[+]${name} ok\n` : `[-]${name} failed\n`;
   for (const [name, why] of Object.entries(degraded)) out += `[!]${name} degraded: ${why}\n`;
   if (reason !== "") out += `reason: ${reason.replace(/\s*\n\s*/g, " ")}\n`;
+  for (const [name, value] of Object.entries(facts)) out += `${name}: ${value}\n`;
   return `${out}${endpoint} check ${healthy ? "passed" : "failed"}\n`;
 }
 
-export function healthBody(endpoint: string, healthy: boolean, checks: Checks, verbose: boolean, degraded: Degraded = {}, reason = ""): string {
+export function healthBody(endpoint: string, healthy: boolean, checks: Checks, verbose: boolean, degraded: Degraded = {}, reason = "", facts: Facts = {}): string {
   if (healthy && !verbose && Object.keys(degraded).length === 0) return "ok\n";
-  return checkListing(endpoint, healthy, checks, degraded, reason);
+  return checkListing(endpoint, healthy, checks, degraded, reason, facts);
 }

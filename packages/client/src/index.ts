@@ -1,3 +1,4 @@
+export { backoffDelay } from "./backoff.ts";
 export { Client, createClient, type ClientEvents, type PkgIndexClient, type ReconnectingEvent, type Reply } from "./client.ts";
 export type { ClientOptions, ReconnectOptions } from "./client-options.ts";
 export { CLIENT_ERROR_CATALOGUE, type ClientErrorCode } from "./error-catalogue.ts";

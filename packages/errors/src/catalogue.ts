@@ -24,6 +24,9 @@ export const ERROR_CATALOGUE = {
   PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
   PKGI_BACKUP_UNAVAILABLE: "cannot back up a --store {store} index: {reason}",
   PKGI_BACKUP_FAILED: "backup to {path} failed: {reason}",
+  // pkgindex watch (the change feed's client).
+  PKGI_FEED_GONE: "the feed at {url} cannot continue from revision {since}: {reason}",
+  PKGI_FEED_REFUSED: "the feed at {url} refused the request (HTTP {status}): {reason}",
   // PostgreSQL store (@pkgindex/store-postgres). {target} is user@host:port/database, never a password.
   PKGI_PG_CONNECT_FAILED: "cannot connect to PostgreSQL {target} within {seconds} s: {reason}",
   PKGI_PG_NEWER_SCHEMA: "PostgreSQL database {target} has pkgindex schema version {found}; this pkgindex understands up to {supported}",

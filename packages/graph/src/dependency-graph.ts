@@ -179,6 +179,23 @@ export class DependencyGraph {
     return length;
   }
 
+  /** How many dependencies package `id` has. */
+  dependencyCount(id: number): number {
+    return this.depLength[id];
+  }
+
+  /**
+   * Copies the dependency ids of package `id` into out[at, at + count) and
+   * returns the count (`out` must have room: see dependencyCount). Ids, not
+   * names: a change log can keep them without decoding anything.
+   */
+  copyDependencyIds(id: number, out: Int32Array, at: number): number {
+    const start = this.depStart[id];
+    const length = this.depLength[id];
+    out.set(this.pool.data.subarray(start, start + length), at);
+    return length;
+  }
+
   /** The de-duplicated dependency list of `name` into `out`; returns its length. */
   dependenciesOf(name: string, out: string[]): number {
     const id = this.names.lookupString(name);

@@ -6,6 +6,8 @@ import { METRIC } from "./metric-names.ts";
 export interface IndexSize {
   packages: number;
   edges: number;
+  /** The revision of the last committed change (the change feed's numbering). */
+  revision?: number;
 }
 
 export interface StateFamiliesOptions {
@@ -29,6 +31,12 @@ export function stateFamilies(options: StateFamiliesOptions): MetricJson[] {
   const out = [
     gaugeFamily(METRIC.packages, "Packages in the index.", [{ labels: {}, value: size.packages }], "first"),
     gaugeFamily(METRIC.edges, "Dependency edges in the index.", [{ labels: {}, value: size.edges }], "first"),
+    gaugeFamily(
+      METRIC.revision,
+      "Revision of the last committed change (every change that alters the index takes the next one).",
+      [{ labels: {}, value: size.revision ?? 0 }],
+      "first",
+    ),
   ];
   if (options.batches) {
     out.push(

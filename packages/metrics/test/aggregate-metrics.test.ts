@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   aggregateMetrics,
   CommandStats,
+  createFeedMetrics,
   createSupervisorMetrics,
   createThreadMetrics,
   METRIC,
@@ -103,13 +104,14 @@ describe("aggregateMetrics: one view over all threads", () => {
     expect(s.get("pkgindex_edges")).toBe(4);
   });
 
-  it("the exposition of a worker-mode process names every documented metric", async () => {
+  it("the exposition of a worker-mode process (its change feed on) names every documented metric", async () => {
     const owner = new CommandStats();
     const snapshots = await Promise.all([
       createThreadMetrics({ role: "state-owner", stats: owner, indexSize: () => ({ packages: 0, edges: 0 }), durable: true }).snapshot(),
       ioWorker(1, 0, 0, 0).metrics.snapshot(),
       ioWorker(2, 0, 0, 0).metrics.snapshot(),
       createSupervisorMetrics({ build: { version: "1", revision: "r" }, supervising: true }).snapshot(),
+      createFeedMetrics(() => ({ streams: 0, cutOff: 0, oldestRevision: 1 })).snapshot(),
     ]);
     const text = await aggregateMetrics(snapshots);
     const types = families(text);

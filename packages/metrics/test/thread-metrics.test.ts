@@ -48,7 +48,7 @@ const PROCESS = [
 describe("createThreadMetrics: the registry reads CommandStats at scrape time", () => {
   it("state owner: commands, batches, commits and index size follow the stats", async () => {
     const stats = new CommandStats();
-    const size = { packages: 0, edges: 0 };
+    const size = { packages: 0, edges: 0, revision: 0 };
     const metrics = createThreadMetrics({ role: "state-owner", stats, indexSize: () => size, durable: true });
 
     const before = await scrape(metrics);
@@ -62,6 +62,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     stats.commits = 1;
     size.packages = 3;
     size.edges = 2;
+    size.revision = 7;
 
     const after = await scrape(metrics);
     expect(after.get('pkgindex_commands_total{command="INDEX",result="OK"}')).toBe(3);
@@ -70,6 +71,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_store_commits_total")).toBe(1);
     expect(after.get("pkgindex_packages")).toBe(3);
     expect(after.get("pkgindex_edges")).toBe(2);
+    expect(after.get("pkgindex_revision")).toBe(7);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="4"}')).toBe(0);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="8"}')).toBe(1);
     expect(after.get('pkgindex_state_batch_commands_bucket{le="+Inf"}')).toBe(1);
@@ -137,7 +139,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     // An I/O worker counts the QUERYs it answers from the read view.
     expect(io).toEqual([METRIC.commands, ...connections, ...THREAD_RUNTIME].toSorted());
     expect(owner).toEqual(
-      [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted(),
+      [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, ...store, METRIC.packages, METRIC.edges, METRIC.revision, ...THREAD_RUNTIME].toSorted(),
     );
     // The single thread applies line by line: no batches.
     expect(single).toEqual([...connections, METRIC.commands, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted());

@@ -2,7 +2,7 @@ import { PkgIndexError } from "@pkgindex/errors";
 import { DependencyGraph, indexChanged, INDEX_CYCLE, INDEX_MISSING_DEPENDENCY, REMOVE_HAS_DEPENDENTS, REMOVE_REMOVED } from "@pkgindex/graph";
 import { CommandStats } from "@pkgindex/metrics";
 import { CMD_INDEX, CMD_QUERY, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
-import { isStoreFull, openStore, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
+import { isStoreFull, openStore, type ChangeRetention, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
 import { CommitPipeline, type Release } from "./commit-pipeline.ts";
 import type { ReadViewWriter } from "./read-view.ts";
 
@@ -13,6 +13,8 @@ export interface EngineOptions {
   dataDir: string;
   sync: SyncMode;
   allowCycles: boolean;
+  /** How much change history the store keeps (the change feed's). */
+  retention?: ChangeRetention;
 }
 
 export interface LoadedIndex {
@@ -21,10 +23,22 @@ export interface LoadedIndex {
   millis: number;
 }
 
-/** Told of each change once it is committed, in apply order (the read view). */
+/**
+ * Told of each change once it is committed, in apply order: the read view,
+ * and the change feed's recorder.
+ */
 export interface ChangeListener {
-  /** Package `id` is now indexed (`indexed`) or not. */
-  published(id: number, indexed: boolean): void;
+  /**
+   * Package `id` is now indexed (`indexed`) or not, by the change numbered
+   * `revision`. With `wantsDependencies`, deps[depsStart, depsStart +
+   * depCount) are the ids of its new dependency list as it was when the
+   * change was applied (the array is the engine's: read it now).
+   */
+  published(id: number, indexed: boolean, revision: number, deps: Int32Array, depsStart: number, depCount: number): void;
+  /** After the changes of one publication (one commit; one change with the memory store), the last one's revision. */
+  publishedUpTo?(revision: number): void;
+  /** Ask the engine to keep each change's dependency ids until it is published. */
+  readonly wantsDependencies?: boolean;
 }
 
 type FailureListener = (err: unknown) => void;
@@ -65,14 +79,24 @@ export class IndexEngine {
   private readonly depsScratch: string[] = [];
   private readonly shape = createLineShape();
   private readonly failureListeners: FailureListener[] = [];
-  private changeListener: ChangeListener | null = null;
-  /** Changes applied and not yet published: id, then 1 (indexed) or 0. */
+  private listeners: ChangeListener[] = [];
+  private keepDependencies = false;
+  /**
+   * Changes applied and not yet published, one record each: id, 1 (indexed)
+   * or 0, the dependency count n, then n dependency ids (n is 0 unless a
+   * listener wants dependencies).
+   */
   private changes = new Int32Array(256);
   private changeCount = 0;
   /** changes[0, publishable) are covered by the commit in flight (or done). */
   private publishable = 0;
   /** The graph's undo mark when the commit in flight began: what it covers. */
   private undoCovered = 0;
+  /** Revision of the last change applied, and of the last one the commit in flight covers. */
+  private applied: number;
+  private publishableRevision: number;
+  /** Revision of the last change published (committed and visible). */
+  private publishedRevisionValue: number;
   private stopped = false;
   private writableNow = true;
   private readOnlyReason = "";
@@ -86,10 +110,14 @@ export class IndexEngine {
     this.graph = graph;
     this.store = store;
     this.durable = store.kind !== "memory";
+    this.applied = store.revision;
+    this.publishableRevision = store.revision;
+    this.publishedRevisionValue = store.revision;
     if (this.durable) graph.enableUndo();
     this.pipeline = new CommitPipeline({
       commit: () => {
         this.publishable = this.changeCount;
+        this.publishableRevision = this.applied;
         this.undoCovered = graph.undoMark;
         this.stats.commits++;
         return this.store.commit();
@@ -101,7 +129,7 @@ export class IndexEngine {
           graph.forgetUndo(this.undoCovered);
           this.undoCovered = 0;
         }
-        this.publish(this.publishable);
+        this.publish(this.publishable, this.publishableRevision);
       },
       failed: (err) => {
         if (!isStoreFull(err)) {
@@ -121,14 +149,14 @@ export class IndexEngine {
    * integrity) with the store closed again.
    */
   static open(options: EngineOptions, view?: ReadViewWriter): { engine: IndexEngine; loaded: LoadedIndex } {
-    const store = openStore({ kind: options.store, dataDir: options.dataDir, sync: options.sync });
+    const store = openStore({ kind: options.store, dataDir: options.dataDir, sync: options.sync, retention: options.retention });
     const names = view === undefined ? undefined : { shared: true, onReplaced: () => view.replaced() };
     const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles, names }), store);
     try {
       const loaded = engine.load();
       if (view !== undefined) {
         view.bind(engine.graph);
-        engine.setChangeListener(view);
+        engine.addChangeListener(view);
       }
       return { engine, loaded };
     } catch (err) {
@@ -168,9 +196,20 @@ export class IndexEngine {
     return this.readOnlyReason;
   }
 
-  /** Receives every change once it may be seen (after its commit). */
-  setChangeListener(listener: ChangeListener): void {
-    this.changeListener = listener;
+  /** Receives every change from now on, once it may be seen (after its commit). */
+  addChangeListener(listener: ChangeListener): void {
+    this.listeners.push(listener);
+    if (listener.wantsDependencies === true) this.keepDependencies = true;
+  }
+
+  /** The revision of the last change applied, committed or not (0: the index never changed). */
+  get revision(): number {
+    return this.applied;
+  }
+
+  /** The revision of the last change committed and published: what readers and the feed may see. */
+  get publishedRevision(): number {
+    return this.publishedRevisionValue;
   }
 
   /** The commit error, once one failed. */
@@ -355,6 +394,9 @@ export class IndexEngine {
     this.changeCount = 0;
     this.publishable = 0;
     this.undoCovered = 0;
+    // The undone changes' revisions are given again, so the feed has no gap.
+    this.applied = this.publishedRevisionValue;
+    this.publishableRevision = this.publishedRevisionValue;
   }
 
   private enterReadOnly(err: unknown): void {
@@ -409,24 +451,44 @@ export class IndexEngine {
   }
 
   private logChange(id: number, indexed: number): void {
-    if (this.changeListener === null) return;
-    if (this.changeCount + 2 > this.changes.length) {
-      const grown = new Int32Array(this.changes.length * 2);
-      grown.set(this.changes);
+    this.applied++;
+    if (this.listeners.length === 0) {
+      if (!this.durable) this.publishedRevisionValue = this.applied;
+      return;
+    }
+    const depCount = indexed === 1 && this.keepDependencies ? this.graph.dependencyCount(id) : 0;
+    if (this.changeCount + 3 + depCount > this.changes.length) {
+      const grown = new Int32Array(Math.max(this.changes.length * 2, this.changeCount + 3 + depCount));
+      grown.set(this.changes.subarray(0, this.changeCount));
       this.changes = grown;
     }
-    this.changes[this.changeCount++] = id;
-    this.changes[this.changeCount++] = indexed;
+    const changes = this.changes;
+    changes[this.changeCount++] = id;
+    changes[this.changeCount++] = indexed;
+    changes[this.changeCount++] = depCount;
+    if (depCount > 0) this.changeCount += this.graph.copyDependencyIds(id, changes, this.changeCount);
     // Nothing to commit: the change may be seen as soon as it is applied.
-    if (!this.durable) this.publish(this.changeCount);
+    if (!this.durable) this.publish(this.changeCount, this.applied);
   }
 
-  /** Hands changes[0, upTo) to the listener in apply order and drops them. */
-  private publish(upTo: number): void {
-    const listener = this.changeListener;
-    if (listener === null || upTo === 0) return;
+  /** Hands changes[0, upTo) (ending at revision `upToRevision`) to the listeners in apply order and drops them. */
+  private publish(upTo: number, upToRevision: number): void {
+    // A commit that wrote nothing (it only released replies) publishes nothing.
+    if (upToRevision <= this.publishedRevisionValue) return;
+    const first = this.publishedRevisionValue + 1;
+    this.publishedRevisionValue = upToRevision;
+    const listeners = this.listeners;
+    if (listeners.length === 0 || upTo === 0) return;
     const changes = this.changes;
-    for (let i = 0; i < upTo; i += 2) listener.published(changes[i], changes[i + 1] === 1);
+    let revision = first;
+    for (let i = 0; i < upTo; revision++) {
+      const id = changes[i];
+      const indexed = changes[i + 1] === 1;
+      const depCount = changes[i + 2];
+      for (let l = 0; l < listeners.length; l++) listeners[l].published(id, indexed, revision, changes, i + 3, depCount);
+      i += 3 + depCount;
+    }
+    for (let l = 0; l < listeners.length; l++) listeners[l].publishedUpTo?.(upToRevision);
     changes.copyWithin(0, upTo, this.changeCount);
     this.changeCount -= upTo;
     this.publishable = Math.max(0, this.publishable - upTo);

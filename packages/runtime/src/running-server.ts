@@ -24,6 +24,10 @@ export interface RunningServer {
   storeStatus(): StoreStatus;
   /** Whether the store accepts writes now (false while it is full: the server is read-only). */
   storeHealth(): StoreHealth;
+  /** The revision of the last committed change. */
+  revision(): number;
+  /** The change feed's port (undefined: no --feed-port). */
+  readonly feedPort: number | undefined;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**

@@ -1,5 +1,5 @@
 import type { ProxyMode } from "@pkgindex/proxy-protocol";
-import type { StoreKind, SyncMode } from "@pkgindex/store";
+import type { ChangeRetention, StoreKind, SyncMode } from "@pkgindex/store";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export type LogFormat = "json" | "pretty";
@@ -44,6 +44,15 @@ export interface ServerConfig {
   /** Admin HTTP server address; port 0 means no admin server. */
   adminHost: string;
   adminPort: number;
+  /** How much change history the store and the feed keep. */
+  retention: ChangeRetention;
+  /** Change feed HTTP listener; port 0 means no feed. */
+  feedHost: string;
+  feedPort: number;
+  /** Bytes a feed stream may have unsent before the server waits for it to drain. */
+  feedMaxBuffer: number;
+  /** A feed stream that stays over feedMaxBuffer this long is cut off. */
+  feedStallTimeoutMs: number;
   /** Test-only: SIGUSR2 crashes I/O worker 1, so supervision can be tested. */
   testHooks: boolean;
 }

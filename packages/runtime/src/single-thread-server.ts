@@ -12,6 +12,8 @@ import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
+import type { Feed } from "./feed-listener.ts";
+import type { FeedRecorder } from "./feed-recorder.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
@@ -36,6 +38,10 @@ interface SingleEngine {
   health(): StoreHealth;
   /** A live copy of the index into `file` (SQLite only). */
   backup(file: string): Promise<void>;
+  /** The revision of the last committed change (PostgreSQL: 0, this node keeps no feed). */
+  revision(): number;
+  /** The change feed (--feed-port, local stores only). */
+  feed?: Feed;
   stop(): Promise<void>;
 }
 
@@ -54,6 +60,8 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
       // An unreachable database is `status`; PostgreSQL has no read-only mode of ours.
       health: () => WRITABLE,
       backup: () => Promise.reject(postgresBackupUnavailable()),
+      // No feed on a PostgreSQL node (docs/DECISIONS.md, issue 14): no revision of its own to show.
+      revision: () => 0,
       stop: () => engine.stop(),
     };
   }
@@ -61,6 +69,23 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   const { engine, loaded } = IndexEngine.open({ ...config, store: config.store as StoreKind });
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const storeHealth = new StoreHealthReporter(engine, logger);
+  let feed: Feed | undefined;
+  let recorder: FeedRecorder | undefined;
+  if (config.feedPort > 0) {
+    // Loaded only with --feed-port: a server without a feed starts as fast as before.
+    const [{ feedInit }, { startFeed }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-listener.ts"), import("./feed-recorder.ts")]);
+    try {
+      feed = await startFeed(config, feedInit(engine), logger);
+    } catch (err) {
+      storeHealth.close();
+      await engine.stop().catch(() => undefined);
+      throw err;
+    }
+    // Same thread: committed changes go to the hub by a direct call, one batch per commit (per turn with the memory store).
+    const hub = feed.hub;
+    recorder = new FeedRecorder(engine.graph, (batch) => hub.append(batch), !engine.durable);
+    engine.addChangeListener(recorder);
+  }
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
     cutOff();
@@ -74,9 +99,17 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
     status: () => STORE_READY,
     health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
     backup: (file) => engine.backup(file),
+    revision: () => engine.publishedRevision,
+    feed,
     stop: async () => {
       storeHealth.close();
-      await engine.stop();
+      try {
+        await engine.stop();
+      } finally {
+        // Everything committed reaches the feed before its streams end.
+        recorder?.flush();
+        await feed?.server.close();
+      }
     },
   };
 }
@@ -99,7 +132,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
   const metrics = createThreadMetrics({
     role: "single",
     stats: engine.stats,
-    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount, revision: engine.revision() }),
     durable: engine.durable,
     storeWritable: () => engine.health().writable,
     rejectReasons: activeRejectReasons(config),
@@ -117,6 +150,8 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
   };
   return {
     port,
+    feedPort: engine.feed?.server.port,
+    revision: () => engine.revision(),
     threadStats: async () => [snapshotStats("single", 0, engine.stats, graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
@@ -124,7 +159,8 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     storeHealth: () => engine.health(),
     metrics: async () => {
       await engine.beforeMetrics?.();
-      return aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot()]);
+      const feedMetrics = engine.feed === undefined ? [] : [await engine.feed.metrics()];
+      return aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot(), ...feedMetrics]);
     },
     backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {

@@ -11,14 +11,17 @@ import type { StoreKind } from "@pkgindex/store";
 import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
+import type { FeedRecorder } from "./feed-recorder.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter } from "./store-health-reporter.ts";
-import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
+import type { FeedMessage, PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
-const { config } = workerData as StateOwnerData;
+const { config, revision, feedPort } = workerData as StateOwnerData;
+// The revision of the last published change, for the supervisor's /readyz and metrics without a hop.
+const revisionView = new BigInt64Array(revision);
 const logger = await createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
 const ports = new Set<MessagePort>();
@@ -40,6 +43,8 @@ interface Owner {
   onBatch(port: MessagePort, batch: Uint8Array): void;
   /** A live copy of the index into `file` (SQLite only). */
   backup(file: string): Promise<void>;
+  /** The revision of the last published change (PostgreSQL: 0, no feed on such a node). */
+  revision(): number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +54,7 @@ function reportFailed(err: unknown): null {
   return null;
 }
 
-function startLocal(): Owner | null {
+async function startLocal(): Promise<Owner | null> {
   let engine: IndexEngine;
   try {
     // Not postgres here (startRemote), so the store is one IndexEngine opens.
@@ -62,6 +67,20 @@ function startLocal(): Owner | null {
   }
   // Logged here, with the state owner's role; the supervisor keeps the state for /readyz.
   const storeHealth = new StoreHealthReporter(engine, logger, (health) => postEvent(parent, "store", { ...health }));
+  Atomics.store(revisionView, 0, BigInt(engine.publishedRevision));
+  engine.addChangeListener({
+    published() {},
+    publishedUpTo: (rev) => Atomics.store(revisionView, 0, BigInt(rev)),
+  });
+  let recorder: FeedRecorder | undefined;
+  if (feedPort !== undefined) {
+    // Loaded only with --feed-port. Awaited before any port is attached: no batch can arrive before the recorder.
+    const [{ feedInit }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-recorder.ts")]);
+    // Before any batch is applied: the feed starts exactly where the index is.
+    feedPort.postMessage({ type: "init", init: feedInit(engine) } satisfies FeedMessage);
+    recorder = new FeedRecorder(engine.graph, (batch) => feedPort.postMessage({ type: "batch", batch } satisfies FeedMessage), !engine.durable);
+    engine.addChangeListener(recorder);
+  }
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
   return {
@@ -70,12 +89,14 @@ function startLocal(): Owner | null {
     durable: engine.durable,
     writable: () => engine.writable,
     backup: (file) => engine.backup(file),
+    revision: () => engine.publishedRevision,
     onBatch(port, batch) {
       engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
     },
     stop: async () => {
       storeHealth.close();
       await engine.stop();
+      recorder?.flush();
     },
   };
 }
@@ -97,6 +118,7 @@ async function startRemote(): Promise<Owner | null> {
     durable: true,
     beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
     backup: () => Promise.reject(postgresBackupUnavailable()),
+    revision: () => 0,
     onBatch(port, batch) {
       const first = engine.pendingLines;
       const count = engine.appendLines(batch, batch.length);
@@ -110,13 +132,13 @@ async function startRemote(): Promise<Owner | null> {
   };
 }
 
-const owner = config.store === "postgres" ? await startRemote() : startLocal();
+const owner = config.store === "postgres" ? await startRemote() : await startLocal();
 if (owner !== null) {
   const graph = owner.graph;
   const metrics = createThreadMetrics({
     role: "state-owner",
     stats: owner.stats,
-    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount, revision: owner.revision() }),
     durable: owner.durable,
     storeWritable: owner.writable,
   });

@@ -1,8 +1,10 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
 import { aggregateMetrics, createSupervisorMetrics, type BuildInfo, type MetricsSnapshot } from "@pkgindex/metrics";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
+import type { FeedInit } from "./feed-init.ts";
+import type { Feed } from "./feed-listener.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
 import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
@@ -13,11 +15,13 @@ import type { ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
-import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
+import type { FeedMessage, PkgIndexErrorData, StateOwnerData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
 
 /** How long the state owner may take to commit and close at stop. */
 const STOP_DEADLINE_MS = 30_000;
+/** At stop, how long the last committed changes may take to reach the feed. */
+const FEED_FLUSH_DEADLINE_MS = 2000;
 
 /**
  * Worker mode: one state-owner thread and N I/O worker threads, started and
@@ -33,7 +37,23 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
   let stopping = false;
   const fatal = new FatalSignal();
 
-  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner", resourceLimits: THREAD_HEAP });
+  const revisionView = new BigInt64Array(new SharedArrayBuffer(8));
+  // The feed is served here, off the state owner's thread: it posts one
+  // message per commit on its own port, never the data ports.
+  const feedChannel = config.feedPort > 0 ? new MessageChannel() : undefined;
+  let feed: Feed | undefined;
+  const { promise: feedInitReceived, resolve: receivedInit } = Promise.withResolvers<FeedInit>();
+  feedChannel?.port1.on("message", (m: FeedMessage) => {
+    if (m.type === "init") receivedInit(m.init);
+    else feed?.hub.append(m.batch);
+  });
+  const workerData: StateOwnerData = { config, revision: revisionView.buffer as SharedArrayBuffer, feedPort: feedChannel?.port2 };
+  const worker = new Worker(STATE_OWNER_URL, {
+    workerData,
+    transferList: feedChannel === undefined ? [] : [feedChannel.port2],
+    name: "state-owner",
+    resourceLimits: THREAD_HEAP,
+  });
   const stateOwner = new ControlClient(worker);
   // The state owner says when PostgreSQL comes and goes, from its first
   // connect attempt on (so /readyz can say why it is 503 during start-up).
@@ -69,6 +89,36 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
     fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
+  if (feedChannel !== undefined) {
+    try {
+      // The state owner sent its starting point before "ready"; nothing is applied before the I/O workers start.
+      // Loaded only with --feed-port: a server without a feed starts as fast as before.
+      const { startFeed } = await import("./feed-listener.ts");
+      feed = await startFeed(config, await feedInitReceived, logger);
+    } catch (err) {
+      stopping = true;
+      feedChannel.port1.close();
+      await worker.terminate();
+      throw err;
+    }
+  }
+  const revision = (): number => Number(Atomics.load(revisionView, 0));
+  /** Resolves once the feed holds every committed change (their messages may trail the stop reply: two ports, no order between them). */
+  const feedCaughtUp = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const hub = feed?.hub;
+      if (hub === undefined || hub.currentRevision >= revision()) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(resolve, FEED_FLUSH_DEADLINE_MS);
+      hub.onCommitted((_first, last) => {
+        if (last < revision()) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
   const supervisorMetrics = createSupervisorMetrics({ build, supervising: true });
   const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
   let port: number;
@@ -76,7 +126,8 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
     port = await pool.start(config.workers, config.port);
   } catch (err) {
     stopping = true;
-    await Promise.all([worker.terminate(), pool.terminateAll()]);
+    await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
+    feedChannel?.port1.close();
     if (err instanceof PkgIndexError) throw err;
     throw new PkgIndexError("PKGI_WORKER_START_FAILED", { reason: (err as Error).message });
   }
@@ -84,7 +135,8 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
   // ours listen, every listener on the port must be this process's.
   if (foreignListener(port)) {
     stopping = true;
-    await Promise.all([worker.terminate(), pool.terminateAll()]);
+    await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
+    feedChannel?.port1.close();
     throw portInUse(config.host, port);
   }
 
@@ -106,13 +158,18 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
     const stopped = await stateOwner
       .request<{ storeError?: string }>("stop", null, STOP_DEADLINE_MS)
       .catch((err: Error) => ({ storeError: `the state owner did not stop: ${err.message}` }));
+    await feedCaughtUp();
     await worker.terminate();
+    await feed?.server.close();
+    feedChannel?.port1.close();
     const all = [...owner, ...threads];
     return stopped.storeError === undefined ? { cutOff, threads: all } : { cutOff, storeError: stopped.storeError, threads: all };
   };
 
   return {
     port,
+    feedPort: feed?.server.port,
+    revision,
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
@@ -123,12 +180,13 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
       return true;
     },
     async metrics(timeoutMs: number): Promise<string> {
-      const [owner, workers, own] = await Promise.all([
+      const [owner, workers, own, fed] = await Promise.all([
         stateOwner.request<MetricsSnapshot>("metrics", null, timeoutMs).catch(() => []),
         pool.metrics(timeoutMs),
         supervisorMetrics.snapshot(),
+        feed === undefined ? [] : feed.metrics(),
       ]);
-      return aggregateMetrics([owner, ...workers, own]);
+      return aggregateMetrics([owner, ...workers, own, fed]);
     },
     async backup(file: string, timeoutMs: number): Promise<void> {
       const outcome = await stateOwner.request<PkgIndexErrorData | null>("backup", { file }, timeoutMs);

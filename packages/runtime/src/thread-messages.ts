@@ -1,5 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ErrorCode } from "@pkgindex/errors";
+import type { ChangeBatch } from "@pkgindex/feed";
+import type { FeedInit } from "./feed-init.ts";
 import type { ServerConfig } from "./server-config.ts";
 
 // What the supervisor hands each thread at start. Control requests and
@@ -15,7 +17,14 @@ export interface IoWorkerData {
 
 export interface StateOwnerData {
   config: ServerConfig;
+  /** BigInt64Array[1] over it: the revision of the last committed change, for /readyz and the supervisor. */
+  revision: SharedArrayBuffer;
+  /** With --feed-port: where the state owner posts FeedMessages. */
+  feedPort?: MessagePort;
 }
+
+/** State owner to supervisor, on the feed port: first the starting point, then one batch per publication. */
+export type FeedMessage = { type: "init"; init: FeedInit } | { type: "batch"; batch: ChangeBatch };
 
 /** Counters copied across threads on request (admin and tests, never per command). */
 export interface ThreadStatsSnapshot {

@@ -19,7 +19,7 @@ function setUp() {
   const store = new ControlledStore();
   const engine = new IndexEngine(new DependencyGraph(), store);
   const published: string[] = [];
-  engine.setChangeListener({ published: (id, indexed) => published.push(`${engine.graph.names.nameOf(id)}=${indexed ? 1 : 0}`) });
+  engine.addChangeListener({ published: (id, indexed) => published.push(`${engine.graph.names.nameOf(id)}=${indexed ? 1 : 0}`) });
   const failures: unknown[] = [];
   engine.onFailure((err) => failures.push(err));
   const transitions: string[] = [];
@@ -237,7 +237,7 @@ async function runSteps(steps: Step[]): Promise<string | null> {
   const store = new ControlledStore();
   const engine = new IndexEngine(new DependencyGraph(), store);
   const visible = new Map<string, boolean>();
-  engine.setChangeListener({ published: (id, indexed) => visible.set(engine.graph.names.nameOf(id), indexed) });
+  engine.addChangeListener({ published: (id, indexed) => visible.set(engine.graph.names.nameOf(id), indexed) });
   const failures: unknown[] = [];
   engine.onFailure((err) => failures.push(err));
   const batches: { lines: string[]; codes: number[] | null; readOnlyAtApply: boolean }[] = [];

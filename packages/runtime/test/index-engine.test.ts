@@ -19,7 +19,7 @@ function codes(buf: Uint8Array, count: number): number[] {
 function engineOn(store: Store) {
   const engine = new IndexEngine(new DependencyGraph(), store);
   const published: string[] = [];
-  engine.setChangeListener({ published: (id, indexed) => published.push(`${engine.graph.names.nameOf(id)}=${indexed ? 1 : 0}`) });
+  engine.addChangeListener({ published: (id, indexed) => published.push(`${engine.graph.names.nameOf(id)}=${indexed ? 1 : 0}`) });
   const failures: unknown[] = [];
   engine.onFailure((err) => failures.push(err));
   return { engine, published, failures };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ControlClient } from "../src/control-channel.ts";
 import { IoWorkerPool } from "../src/io-worker-pool.ts";
 import { nextEvent } from "../src/thread-events.ts";
+import type { StateOwnerData } from "../src/thread-messages.ts";
 import { STATE_OWNER_URL } from "../src/worker-urls.ts";
 import { LineSocket } from "./support/line-socket.ts";
 import { capturingLogger, testConfig } from "./support/test-config.ts";
@@ -18,7 +19,8 @@ afterEach(async () => {
 
 async function startPool() {
   const config = testConfig({ workers: 2 });
-  const owner = new Worker(STATE_OWNER_URL, { workerData: { config } });
+  const workerData: StateOwnerData = { config, revision: new SharedArrayBuffer(8) };
+  const owner = new Worker(STATE_OWNER_URL, { workerData });
   cleanup.push(() => owner.terminate());
   await nextEvent(owner, "ready");
   const { logger, waitFor } = capturingLogger();

@@ -34,7 +34,7 @@ async function layout() {
   const graph = new DependencyGraph({ names: { shared: true, onReplaced: () => view.replaced() } });
   const engine = new IndexEngine(graph, store);
   view.bind(graph);
-  engine.setChangeListener(view);
+  engine.addChangeListener(view);
   const channel = new MessageChannel();
   ports.push(channel.port1, channel.port2);
   const owner = channel.port1;

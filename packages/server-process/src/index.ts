@@ -1,5 +1,5 @@
 export { freePort } from "./free-port.ts";
-export { type ServerProcess, spawnLogging, startLoggingServer } from "./logging-server.ts";
+export { type LoggingProcess, type ServerProcess, spawnLogging, startLoggingServer } from "./logging-server.ts";
 export { type LineServer, startLineServer } from "./line-server.ts";
 export { type CompletedRun, runToCompletion } from "./run-to-completion.ts";
 export { ServerStartError, type ShellServer, startShellServer } from "./shell-server.ts";

@@ -6,5 +6,5 @@ export { databasePath, openStore } from "./open-store.ts";
 export { isStoreFull } from "./is-store-full.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export type { SqliteStore } from "./sqlite-store.ts";
-export type { Store, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";
+export type { ChangeRetention, Store, StoredChange, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";
 export { dependencyOrder, type CsrGraph, type DependencyOrder } from "./dependency-order.ts";

@@ -1,9 +1,12 @@
-import type { LoadStats, Store } from "./store-types.ts";
+import type { LoadStats, Store, StoredChange } from "./store-types.ts";
 
 /** `--store memory`: keeps nothing, so every operation is a no-op. */
 export class MemoryStore implements Store {
   readonly kind = "memory" as const;
   readonly commits = 0;
+  // The engine counts revisions itself for the memory store; nothing is recorded here.
+  readonly revision = 0;
+  readonly oldestRevision = 1;
 
   load(_onPackage: (name: string, deps: readonly string[]) => void): LoadStats {
     return { packages: 0, edges: 0, millis: 0, unordered: 0 };
@@ -12,6 +15,8 @@ export class MemoryStore implements Store {
   putPackage(_name: string, _deps: readonly string[], _depCount: number): void {}
 
   deletePackage(_name: string): void {}
+
+  loadChanges(_afterRevision: number, _onChange: (change: StoredChange) => void): void {}
 
   commit(): void {}
 

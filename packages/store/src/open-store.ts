@@ -54,7 +54,7 @@ export function openStore(options: StoreOptions): Store {
     prepareSchema(db, path, readOnly);
     db.exec(`PRAGMA synchronous = ${synchronous}`);
     if (readOnly) db.exec("PRAGMA query_only = ON");
-    return new SqliteStore(db, path);
+    return new SqliteStore(db, path, options.retention ?? {});
   } catch (err) {
     try {
       db.close();

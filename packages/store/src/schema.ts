@@ -11,10 +11,25 @@ export const DATABASE_FILE_NAME = "pkgindex.db";
  * A migration must checkpoint the WAL before serving, so that the version in
  * the main file's header (read before SQLite opens the file) is current.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** PRAGMA application_id: "pkgi" in ASCII; marks the file as ours. */
 const APPLICATION_ID = 0x706b6769;
+
+const CREATE_CHANGES = `
+CREATE TABLE meta (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  revision  INTEGER NOT NULL CHECK (revision >= 0)
+) STRICT;
+INSERT INTO meta (singleton, revision) VALUES (1, 0);
+CREATE TABLE changes (
+  revision INTEGER PRIMARY KEY,
+  command  TEXT NOT NULL CHECK (command IN ('INDEX', 'REMOVE')),
+  name     TEXT NOT NULL,
+  deps     TEXT NOT NULL,
+  at       INTEGER NOT NULL
+) STRICT;
+`;
 
 // Names are interned once in `packages`; an edge is two integers in a
 // WITHOUT ROWID table clustered by (pkg, dep), so a package's dependency list
@@ -32,14 +47,31 @@ CREATE TABLE edges (
   dep INTEGER NOT NULL,
   PRIMARY KEY (pkg, dep)
 ) WITHOUT ROWID, STRICT;
+${CREATE_CHANGES}
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+// Version 2 (the change feed, issue 14): the same layout as
+// @pkgindex/store-postgres keeps. `meta` holds the current revision (the
+// last change assigned one), so it survives a retention that dropped every
+// row of `changes`. deps: the new dependency list joined by ',' ('' for none
+// and for REMOVE); at: when it was applied (ms since the epoch), for
+// retention by age.
+const MIGRATE_1_TO_2 = `
+${CREATE_CHANGES}
+PRAGMA user_version = 2;
 `;
 
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   packages: ["id", "name"],
   edges: ["pkg", "dep"],
+  meta: ["singleton", "revision"],
+  changes: ["revision", "command", "name", "deps", "at"],
 };
+
+/** Tables added after version 1: a read-only open (dump) of a version 1 file goes without them. */
+const SINCE_VERSION_2 = new Set(["meta", "changes"]);
 
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
@@ -106,6 +138,7 @@ export function prepareSchema(db: DatabaseSync, path: string, readOnly: boolean)
   checkIdentity(path, applicationId, userVersion, 1);
 
   for (const [table, columns] of Object.entries(EXPECTED_COLUMNS)) {
+    if (userVersion < 2 && SINCE_VERSION_2.has(table)) continue;
     const found = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((r) => r.name);
     if (found.join(",") !== columns.join(",")) {
       throw new PkgIndexError("PKGI_DB_CORRUPT", {
@@ -117,14 +150,20 @@ export function prepareSchema(db: DatabaseSync, path: string, readOnly: boolean)
   if (!readOnly) {
     const mode = db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
     if (mode.journal_mode !== "wal") db.exec("PRAGMA journal_mode = WAL");
+    if (userVersion === 1) migrate(db, MIGRATE_1_TO_2);
   }
 }
 
 function createSchema(db: DatabaseSync): void {
   db.exec("PRAGMA journal_mode = WAL");
+  migrate(db, CREATE_SCHEMA);
+}
+
+/** Runs `sql` in one transaction, then checkpoints so the main file's header is current (see SCHEMA_VERSION). */
+function migrate(db: DatabaseSync, sql: string): void {
   db.exec("BEGIN IMMEDIATE");
   try {
-    db.exec(CREATE_SCHEMA);
+    db.exec(sql);
     db.exec("COMMIT");
   } catch (err) {
     if (db.isTransaction) db.exec("ROLLBACK");

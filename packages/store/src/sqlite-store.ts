@@ -3,9 +3,15 @@ import { PkgIndexError } from "@pkgindex/errors";
 import { dependencyOrder } from "./dependency-order.ts";
 import { GraphInconsistency, readGraph, type StoredGraph } from "./read-graph.ts";
 import { describeSqliteError, isSqliteFull } from "./sqlite-errors.ts";
-import type { LoadStats, Store } from "./store-types.ts";
+import type { ChangeRetention, LoadStats, Store, StoredChange } from "./store-types.ts";
 
 type Row = readonly unknown[];
+
+function joinNames(names: readonly string[], count: number): string {
+  let out = "";
+  for (let i = 0; i < count; i++) out += i === 0 ? names[i] : `,${names[i]}`;
+  return out;
+}
 
 const SYNCHRONOUS_NAMES = ["off", "normal", "full", "extra"];
 
@@ -47,6 +53,16 @@ export class SqliteStore implements Store {
   readonly #commit: StatementSync;
   readonly #rollback: StatementSync;
   readonly #readApplicationId: StatementSync;
+  readonly #insertChange: StatementSync;
+  readonly #updateRevision: StatementSync;
+  readonly #pruneBelow: StatementSync;
+  readonly #pruneOlder: StatementSync;
+  readonly #selectChanges: StatementSync;
+  readonly #selectOldest: StatementSync;
+  readonly #retention: ChangeRetention;
+  /** Last revision recorded (this batch included) and last one committed. */
+  #revision: number;
+  #committedRevision: number;
 
   #commits = 0;
   #inTransaction = false;
@@ -66,7 +82,7 @@ export class SqliteStore implements Store {
    */
   readonly #idCache = new Map<string, number>();
 
-  constructor(db: DatabaseSync, path: string) {
+  constructor(db: DatabaseSync, path: string, retention: ChangeRetention = {}) {
     this.#db = db;
     this.path = path;
     const prepare = (sql: string): StatementSync => {
@@ -85,6 +101,57 @@ export class SqliteStore implements Store {
     this.#commit = prepare("COMMIT");
     this.#rollback = prepare("ROLLBACK");
     this.#readApplicationId = prepare("PRAGMA application_id");
+    this.#retention = retention;
+    // A read-only open of a version 1 file (dump) has no change tables and records nothing.
+    const hasChanges = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+    const prepareChanges = (sql: string): StatementSync => prepare(hasChanges ? sql : "SELECT 0 WHERE 0");
+    this.#insertChange = prepareChanges("INSERT INTO changes (revision, command, name, deps, at) VALUES (?, ?, ?, ?, ?)");
+    this.#updateRevision = prepareChanges("UPDATE meta SET revision = ?");
+    this.#pruneBelow = prepareChanges("DELETE FROM changes WHERE revision < ?");
+    // Revisions grow with time, so the oldest rows are the first ones; a
+    // bounded walk per commit keeps the delete cheap (no index on `at`).
+    this.#pruneOlder = prepareChanges(
+      "DELETE FROM changes WHERE revision IN (SELECT revision FROM changes ORDER BY revision LIMIT 1024) AND at < ?",
+    );
+    this.#selectChanges = prepareChanges(
+      "SELECT revision, command, name, deps, at FROM changes WHERE revision > ? ORDER BY revision LIMIT 4096",
+    );
+    this.#selectOldest = prepareChanges("SELECT min(revision) FROM changes");
+    const row = hasChanges ? (db.prepare("SELECT revision FROM meta").get() as { revision: number } | undefined) : undefined;
+    this.#revision = row?.revision ?? 0;
+    this.#committedRevision = this.#revision;
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get oldestRevision(): number {
+    this.#checkOpen();
+    const row = this.#selectOldest.get() as unknown as Row | undefined;
+    const oldest = row?.[0];
+    return typeof oldest === "number" ? oldest : this.#committedRevision + 1;
+  }
+
+  loadChanges(afterRevision: number, onChange: (change: StoredChange) => void): void {
+    this.#checkOpen();
+    // In chunks: a long history must not sit in memory as row arrays at once.
+    let after = afterRevision;
+    for (;;) {
+      const rows = this.#selectChanges.all(after) as unknown as Row[];
+      for (const row of rows) {
+        const deps = row[3] as string;
+        onChange({
+          revision: row[0] as number,
+          command: row[1] as "INDEX" | "REMOVE",
+          name: row[2] as string,
+          deps: deps === "" ? [] : deps.split(","),
+          at: row[4] as number,
+        });
+      }
+      if (rows.length === 0) return;
+      after = rows.at(-1)![0] as number;
+    }
   }
 
   get commits(): number {
@@ -152,6 +219,7 @@ export class SqliteStore implements Store {
       this.#deleteEdgesOf.run(id);
       this.#deletePackage.run(id);
       this.#idCache.delete(name);
+      this.#recordChange("REMOVE", name, "");
     } catch (err) {
       this.#batchError = err;
     }
@@ -167,12 +235,17 @@ export class SqliteStore implements Store {
     }
     if (!this.#inTransaction) return; // nothing changed: no transaction, no write
     try {
+      if (this.#revision !== this.#committedRevision) {
+        this.#updateRevision.run(this.#revision);
+        this.#prune();
+      }
       this.#commit.run();
     } catch (err) {
       this.rollback();
       throw this.#fail(err);
     }
     this.#inTransaction = false;
+    this.#committedRevision = this.#revision;
     this.#commits++;
   }
 
@@ -248,6 +321,7 @@ export class SqliteStore implements Store {
       const newId = Number(this.#insertPackage.run(name).lastInsertRowid);
       this.#idCache.set(name, newId);
       for (let k = 0; k < n; k++) this.#insertEdge.run(newId, sorted[k]);
+      this.#recordChange("INDEX", name, joinNames(deps, depCount));
       return;
     }
     const old = this.#selectDeps.all(id) as unknown as Row[];
@@ -274,6 +348,18 @@ export class SqliteStore implements Store {
         j++;
       }
     }
+    this.#recordChange("INDEX", name, joinNames(deps, depCount));
+  }
+
+  #recordChange(command: "INDEX" | "REMOVE", name: string, deps: string): void {
+    this.#revision++;
+    this.#insertChange.run(this.#revision, command, name, deps, Date.now());
+  }
+
+  #prune(): void {
+    const { revisions, ageMs } = this.#retention;
+    if (revisions !== undefined) this.#pruneBelow.run(this.#revision - revisions + 1);
+    if (ageMs !== undefined) this.#pruneOlder.run(Date.now() - ageMs);
   }
 
   #idOf(name: string): number | undefined {
@@ -294,6 +380,7 @@ export class SqliteStore implements Store {
 
   #rollbackQuietly(): void {
     this.#inTransaction = false;
+    this.#revision = this.#committedRevision;
     if (!this.#db.isOpen || !this.#db.isTransaction) return;
     try {
       this.#rollback.run();

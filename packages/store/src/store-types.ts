@@ -14,6 +14,25 @@ export interface StoreOptions {
    * or initialised, and every write is refused (SQLite `query_only`).
    */
   readOnly?: boolean;
+  /** How many of the recorded changes to keep (the change feed's history); default: all. */
+  retention?: ChangeRetention;
+}
+
+/** How much change history is kept: the last `revisions`, or what is younger than `ageMs`. */
+export interface ChangeRetention {
+  revisions?: number;
+  ageMs?: number;
+}
+
+/** One recorded change: what the change feed serves. */
+export interface StoredChange {
+  revision: number;
+  command: "INDEX" | "REMOVE";
+  name: string;
+  /** The new dependency list (empty for REMOVE). */
+  deps: readonly string[];
+  /** When it was applied, ms since the epoch. */
+  at: number;
 }
 
 export interface LoadStats {
@@ -44,6 +63,17 @@ export interface Store {
   putPackage(name: string, deps: readonly string[], depCount: number): void;
   /** Records that `name` is removed. Part of the current batch. */
   deletePackage(name: string): void;
+  /**
+   * The revision of the last change recorded (0 for an index never
+   * changed). Every putPackage that changes what is stored and every
+   * deletePackage of a stored package takes the next one, in call order, in
+   * the same transaction as the change. The memory store keeps none.
+   */
+  readonly revision: number;
+  /** The oldest revision still recorded (revision + 1 when none is). */
+  readonly oldestRevision: number;
+  /** Calls onChange for every recorded change after `afterRevision`, in revision order. */
+  loadChanges(afterRevision: number, onChange: (change: StoredChange) => void): void;
   /**
    * Commits everything recorded since the last commit as ONE transaction
    * (group commit). No-op (no write, no transaction) when nothing changed.

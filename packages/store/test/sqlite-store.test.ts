@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { openStore, type SqliteStore } from "../src/index.ts";
+import { openStore, SCHEMA_VERSION, type SqliteStore } from "../src/index.ts";
 import { contents, failedWith, fileTimes, fixturesDir, open, refusal, tempDir } from "./helpers.ts";
 
 describe("sqlite store: durability across restarts", () => {
@@ -357,7 +357,7 @@ describe("sqlite store: lifecycle", () => {
       journalMode: "wal",
       lockingMode: "exclusive",
       synchronous: sync,
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
     });
     store.putPackage("a", [], 0);
     store.commit();

@@ -20,6 +20,9 @@ export class ControlledStore implements Store {
   probes = 0;
   /** Batches dropped by rollback(), with what they held. */
   readonly rolledBack: string[][] = [];
+  /** Counted as the SQLite store does: one per put or delete (the engine only records real changes). */
+  revision = 0;
+  readonly oldestRevision = 1;
   /** Changes recorded since the last commit began. */
   private batch: string[] = [];
   /** What each commit covered, in order. */
@@ -31,12 +34,16 @@ export class ControlledStore implements Store {
   }
 
   putPackage(name: string, deps: readonly string[], depCount: number): void {
+    this.revision++;
     this.batch.push(`put ${name}:${deps.slice(0, depCount).join(",")}`);
   }
 
   deletePackage(name: string): void {
+    this.revision++;
     this.batch.push(`delete ${name}`);
   }
+
+  loadChanges(): void {}
 
   commit(): Promise<void> {
     const changes = this.batch;

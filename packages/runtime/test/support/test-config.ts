@@ -31,6 +31,11 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     adminHost: "127.0.0.1",
     adminPort: 0,
     testHooks: false,
+    retention: {},
+    feedHost: "127.0.0.1",
+    feedPort: 0,
+    feedMaxBuffer: 1 << 20,
+    feedStallTimeoutMs: 30_000,
     ...overrides,
   };
 }
