@@ -142,7 +142,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
       [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, ...store, METRIC.packages, METRIC.edges, METRIC.revision, ...THREAD_RUNTIME].toSorted(),
     );
     // The single thread applies line by line: no batches.
-    expect(single).toEqual([...connections, METRIC.commands, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted());
+    expect(single).toEqual([...connections, METRIC.commands, ...store, METRIC.packages, METRIC.edges, METRIC.revision, ...THREAD_RUNTIME].toSorted());
     expect(supervisor).toEqual([...PROCESS, METRIC.threadRestarts, ...THREAD_RUNTIME].toSorted());
     // --workers 0: the main thread is the single thread; nothing restarts.
     expect(singleMain).toEqual(PROCESS.toSorted());
