@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   PKGI_DB_COMMIT_FAILED: "commit to {path} failed: {reason}",
   PKGI_LOAD_FILE: "cannot load {path}: {reason}",
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
+  PKGI_TLS_FILE: "--{option} {path}: {reason}",
   PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
   // PostgreSQL store (@pkgindex/store-postgres). {target} is user@host:port/database, never a password.
   PKGI_PG_CONNECT_FAILED: "cannot connect to PostgreSQL {target} within {seconds} s: {reason}",

@@ -3,3 +3,4 @@ export { type ServerProcess, spawnLogging, startLoggingServer } from "./logging-
 export { type LineServer, startLineServer } from "./line-server.ts";
 export { type CompletedRun, runToCompletion } from "./run-to-completion.ts";
 export { ServerStartError, type ShellServer, startShellServer } from "./shell-server.ts";
+export { makeTestPki, type TestPki } from "./test-pki.ts";
