@@ -11,7 +11,8 @@ import { SERVE_OPTIONS, type RawServeOptions } from "./options.ts";
 export function exitWithError(err: unknown): never {
   if (isPkgIndexError(err)) process.stderr.write(`pkgindex: [${err.code}] ${err.message}\n`);
   else process.stderr.write(`pkgindex: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(isPkgIndexError(err) && err.code === "PKGI_BAD_OPTION" ? 2 : 1);
+  // A bad flag or a bad file a flag names: the operator's to fix, exit 2.
+  process.exit(isPkgIndexError(err) && (err.code === "PKGI_BAD_OPTION" || err.code === "PKGI_TLS_FILE") ? 2 : 1);
 }
 
 export async function main(argv: string[]): Promise<void> {

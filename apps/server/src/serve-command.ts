@@ -87,6 +87,18 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP reloads the TLS certificate, key and CA (as nginx and HAProxy
+  // do); a bad new file keeps the old ones. Without TLS it does nothing.
+  process.on("SIGHUP", () => {
+    if (server === undefined || config.tls === null) {
+      logger.info("SIGHUP: nothing to reload (no TLS listener)");
+      return;
+    }
+    server.reloadTls().then(
+      () => logger.info({ cert: config.tls?.files.certFile }, "TLS certificate, key and CA reloaded"),
+      (err: Error & { code?: string }) => logger.error({ code: err.code }, `TLS reload failed, the old certificate stays in use: ${err.message}`),
+    );
+  });
 
   try {
     server = await startServer(config, logger);
@@ -100,7 +112,15 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     process.exit(1);
   });
   logger.info(
-    { host: config.host, port: server.port, workers: config.workers, store: config.store, node: process.versions.node },
+    {
+      host: config.host,
+      port: server.port,
+      tlsPort: server.tlsPort ?? undefined,
+      clientAuth: config.tls?.clientAuth,
+      workers: config.workers,
+      store: config.store,
+      node: process.versions.node,
+    },
     "listening",
   );
   if (pendingSignal !== undefined) stop(pendingSignal);

@@ -1,4 +1,4 @@
-import { PROTOCOL_ERROR_BY_CODE } from "@pkgindex/protocol";
+import { CMD_INDEX, CMD_REMOVE, COMMAND_NAMES, PROTOCOL_ERROR_BY_CODE } from "@pkgindex/protocol";
 import type { Registry } from "prom-client";
 import type { CommandStats } from "./command-stats.ts";
 import { METRIC } from "./metric-names.ts";
@@ -36,6 +36,14 @@ export function registerConnectionMetrics(registry: Registry, stats: CommandStat
         const error = PROTOCOL_ERROR_BY_CODE[code];
         if (error !== undefined) emit({ code: error.id }, stats.protocolErrors[code]);
       }
+    },
+  });
+  registerScrapedCounter(registry, {
+    name: METRIC.denied,
+    help: "INDEX and REMOVE answered ERROR because the client is not in --writers, by command.",
+    labelNames: ["command"],
+    read: (emit) => {
+      for (const command of [CMD_INDEX, CMD_REMOVE]) emit({ command: COMMAND_NAMES[command] }, stats.denied[command]);
     },
   });
 }

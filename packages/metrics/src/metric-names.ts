@@ -6,6 +6,7 @@ export const METRIC = {
   connectionsRejected: "pkgindex_connections_rejected_total",
   commands: "pkgindex_commands_total",
   protocolErrors: "pkgindex_protocol_errors_total",
+  denied: "pkgindex_denied_total",
   batchCommands: "pkgindex_state_batch_commands",
   applySeconds: "pkgindex_state_apply_seconds",
   storeCommits: "pkgindex_store_commits_total",

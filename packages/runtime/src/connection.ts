@@ -1,5 +1,7 @@
 import type { Socket } from "node:net";
 import {
+  CMD_QUERY,
+  COMMAND_NAMES,
   createLineShape,
   FRAME_OK,
   LineFramer,
@@ -9,19 +11,21 @@ import {
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
-import {
-  REJECT_IDLE_TIMEOUT,
-  REJECT_LINE_TIMEOUT,
-  REJECT_LINE_TOO_LONG,
-  REJECT_PENDING_CAP,
-  REJECT_PROXY_HEADER,
-  type CommandStats,
-} from "@pkgindex/metrics";
-import { PROXY_ERRORS, ProxyHeaderParser } from "@pkgindex/proxy-protocol";
+import { REJECT_IDLE_TIMEOUT, REJECT_LINE_TIMEOUT, REJECT_LINE_TOO_LONG, REJECT_PENDING_CAP, type CommandStats } from "@pkgindex/metrics";
 import type { LimitReporter } from "./limit-reporter.ts";
 import type { Logger } from "./logger.ts";
 import { ReplyRing } from "./reply-ring.ts";
 import type { ConnectionLimits } from "./server-config.ts";
+
+/** Who the client is, settled before its first line (PROXY header, TLS handshake). */
+export interface ClientIdentity {
+  /** The client address: from the PROXY header when there is one, else the peer. */
+  address: string;
+  /** Verified certificate names (CN, DNS and URI SANs); empty without one. */
+  names: readonly string[];
+  /** Whether --writers lets it INDEX and REMOVE. */
+  mayWrite: boolean;
+}
 
 /** What every connection of a thread shares. */
 export interface ConnectionContext {
@@ -62,7 +66,8 @@ const E_LINE_TOO_LONG = PROTOCOL_ERRORS.LINE_TOO_LONG.code;
 export class Connection {
   readonly socket: Socket;
   /** The client: from the PROXY header when one is required, else the peer. */
-  remoteAddress: string;
+  readonly remoteAddress: string;
+  private readonly identity: ClientIdentity;
   closed = false;
   /** Set while queued in a dispatcher's flush list, to queue it once. */
   flushQueued = false;
@@ -73,9 +78,6 @@ export class Connection {
   private readonly stats: CommandStats;
   private readonly logger: Logger;
   private readonly reporter: LimitReporter;
-  /** Until the PROXY header is complete (when --proxy-protocol requires one). */
-  private proxy: ProxyHeaderParser | null = null;
-  private proxyTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private closing = false;
   /** Coarse clock reading (ConnectionServer's sweep) of the last complete line. */
@@ -85,29 +87,32 @@ export class Connection {
   private readonly onLine: (buf: Buffer, start: number, end: number) => void;
   private readonly clock: { now: number };
 
-  constructor(socket: Socket, ctx: ConnectionContext) {
+  constructor(socket: Socket, ctx: ConnectionContext, identity: ClientIdentity) {
     const limits = ctx.limits;
     this.lastLineAt = ctx.clock.now;
     this.socket = socket;
     this.logger = ctx.logger;
     this.reporter = ctx.reporter;
-    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.remoteAddress = identity.address;
+    this.identity = identity;
     this.limits = limits;
     this.dispatcher = ctx.dispatcher;
     this.stats = ctx.stats;
     this.framer = new LineFramer(limits.maxLineBytes);
-    if (limits.proxyProtocol !== "off") {
-      this.proxy = new ProxyHeaderParser(limits.proxyProtocol);
-      this.proxyTimer = setTimeout(() => this.failProxy(PROXY_ERRORS.TIMEOUT.id), limits.proxyHeaderTimeoutMs);
-    } else {
-      this.logOpened();
-    }
+    const mayWrite = identity.mayWrite;
     this.onLine = (buf, start, end) => {
       this.lastLineAt = this.clock.now;
       const err = scanLine(buf, start, end, sharedShape);
       if (err !== 0) {
         this.stats.protocolErrors[err]++;
         this.reporter.malformed(PROTOCOL_ERROR_BY_CODE[err]!.id, this.remoteAddress);
+        this.ring.push(REPLY_ERROR);
+        return;
+      }
+      if (!mayWrite && sharedShape.command !== CMD_QUERY) {
+        // Refused before the dispatcher: the index never sees it.
+        this.stats.denied[sharedShape.command]++;
+        this.reporter.denied(COMMAND_NAMES[sharedShape.command], this.remoteAddress, this.identity.names);
         this.ring.push(REPLY_ERROR);
         return;
       }
@@ -123,6 +128,8 @@ export class Connection {
     // A vanished client is normal: drop its replies, keep nothing.
     socket.on("error", () => this.markClosed());
     socket.on("close", () => this.markClosed());
+    // A socket whose PROXY header was read first was left paused.
+    socket.resume();
   }
 
   /** Slots (pending or ready) not yet written. */
@@ -167,25 +174,7 @@ export class Connection {
 
   private onData(data: Buffer): void {
     if (this.closing) return;
-    let chunk = data;
-    if (this.proxy !== null) {
-      const result = this.proxy.push(chunk);
-      if (result.status === "need-more") return;
-      if (result.status === "error") {
-        this.failProxy(result.code);
-        return;
-      }
-      this.proxy = null;
-      clearTimeout(this.proxyTimer!);
-      const info = result.info;
-      // LOCAL (a load balancer's own health check) and UNKNOWN carry no
-      // client address: the peer's stays.
-      if (!info.local && info.sourceAddress !== undefined) this.remoteAddress = `${info.sourceAddress}:${info.sourcePort}`;
-      this.logOpened();
-      chunk = result.rest;
-      if (chunk.length === 0) return;
-    }
-    const status = this.framer.push(chunk, this.onLine);
+    const status = this.framer.push(data, this.onLine);
     if (this.framer.pendingBytes === 0) this.partialSince = 0;
     else if (this.partialSince === 0) this.partialSince = this.clock.now;
     if (status !== FRAME_OK) {
@@ -256,27 +245,8 @@ export class Connection {
     }
   }
 
-  private logOpened(): void {
-    this.logger.debug({ client: this.remoteAddress, open: this.stats.connectionsOpen }, "connection opened");
-  }
-
-  private failProxy(code: string): void {
-    if (this.closed || this.proxy === null) return;
-    this.proxy = null;
-    if (this.proxyTimer !== null) clearTimeout(this.proxyTimer);
-    this.reporter.report(REJECT_PROXY_HEADER, this.remoteAddress, `connection closed: ${code}`);
-    this.socket.destroy();
-  }
-
   private markClosed(): void {
     if (this.closed) return;
-    if (this.proxy !== null) {
-      // Closed before a complete header. A load balancer's plain TCP check
-      // connects and closes without a byte: that is not worth a warning.
-      clearTimeout(this.proxyTimer!);
-      if (this.proxy.bufferedBytes > 0) this.failProxy(PROXY_ERRORS.INCOMPLETE.id);
-      this.proxy = null;
-    }
     this.closed = true;
     this.stats.connectionsOpen--;
     this.socket.destroy();

@@ -8,6 +8,8 @@ import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewReader } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
+import type { ListenPorts } from "./server-config.ts";
 import type { IoWorkerData } from "./thread-messages.ts";
 
 const data = workerData as IoWorkerData;
@@ -20,17 +22,24 @@ let index = 0;
 let logger = createLogger("io-worker", config.logLevel, config.logFormat);
 let server: ConnectionServer | null = null;
 let metrics: ThreadMetrics | null = null;
+let tls = data.tls;
 
 serveControl(parent, {
-  /** Binds payload.port (0: any free port, for the first worker) with SO_REUSEPORT; returns the port. */
-  async listen(payload: { index: number; port: number }) {
+  /** Binds payload.ports (0: any free port, for the first worker) with SO_REUSEPORT; returns the ports. */
+  async listen(payload: { index: number; ports: ListenPorts }) {
     index = payload.index;
     logger = logger.child({ worker: index });
     metrics = createThreadMetrics({ role: "io-worker", stats, worker: index });
-    server = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount));
-    const port = await server.listen(payload.port, true);
-    logger.debug({ threadId, port }, "I/O worker listening");
-    return port;
+    server = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount), tls);
+    const ports = await server.listen(payload.ports, true);
+    logger.debug({ threadId, ports }, "I/O worker listening");
+    return ports;
+  },
+  /** New TLS material (SIGHUP), already checked by the supervisor: this thread's own context from it. */
+  tls(material: ServerTlsMaterial) {
+    tls = material;
+    server?.reloadTls(material);
+    return true;
   },
   ping: () => "pong",
   // The warm spare has no series yet.

@@ -1,3 +1,4 @@
+import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
 import { ConnectionServer } from "./connection-server.ts";
 import { FatalSignal } from "./fatal-signal.ts";
@@ -7,22 +8,22 @@ import { snapshotStats } from "./stats-snapshot.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
-import type { ServerConfig } from "./server-config.ts";
+import type { ListenPorts, ServerConfig } from "./server-config.ts";
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startSingleThread(config: ServerConfig, logger: Logger, tls: ServerTlsMaterial | null): Promise<RunningServer> {
   const { engine, loaded } = IndexEngine.open(config);
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const fatal = new FatalSignal();
-  const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1));
+  const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1), tls);
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
     server.cutOff();
     fatal.fire(commitFailure(err), "PKGI_DB_COMMIT_FAILED");
   });
-  let port: number;
+  let ports: ListenPorts;
   try {
-    port = await server.listen(config.port, false);
+    ports = await server.listen({ plain: config.port, tls: config.tlsPort }, false);
   } catch (err) {
     await engine.stop().catch(() => undefined);
     throw err;
@@ -42,7 +43,11 @@ export async function startSingleThread(config: ServerConfig, logger: Logger): P
     }
   };
   return {
-    port,
+    port: ports.plain,
+    tlsPort: ports.tls,
+    async reloadTls() {
+      if (config.tls !== null) server.reloadTls(loadServerTls(config.tls.files));
+    },
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,

@@ -1,10 +1,15 @@
+import { loadServerTls } from "@pkgindex/tls";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
 import type { ServerConfig } from "./server-config.ts";
 import { startSingleThread } from "./single-thread-server.ts";
 import { startSupervised } from "./supervisor.ts";
 
-/** Starts the layout `config.workers` asks for. */
-export function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  return config.workers === 0 ? startSingleThread(config, logger) : startSupervised(config, logger);
+/**
+ * Starts the layout `config.workers` asks for. TLS files are checked
+ * first, so a bad certificate is refused before an index is loaded.
+ */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const tls = config.tls === null ? null : loadServerTls(config.tls.files);
+  return config.workers === 0 ? startSingleThread(config, logger, tls) : startSupervised(config, logger, tls);
 }

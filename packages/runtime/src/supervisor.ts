@@ -8,7 +8,8 @@ import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
-import type { ServerConfig } from "./server-config.ts";
+import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
+import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
@@ -23,10 +24,13 @@ const STOP_DEADLINE_MS = 30_000;
  * since nothing else may touch the index: the application is told (onFatal)
  * and decides the exit.
  */
-export async function startSupervised(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startSupervised(config: ServerConfig, logger: Logger, tls: ServerTlsMaterial | null): Promise<RunningServer> {
+  const wanted: ListenPorts = { plain: config.plainListener ? config.port : null, tls: config.tlsPort };
   // Refused before anything binds, so a running server's clients never meet
   // a listener of ours (SO_REUSEPORT would let us join its port).
-  if (config.port !== 0 && foreignListener(config.port)) throw portInUse(config.host, config.port);
+  for (const port of [wanted.plain, wanted.tls]) {
+    if (port !== null && port !== 0 && foreignListener(port)) throw portInUse(config.host, port);
+  }
   let stopping = false;
   const fatal = new FatalSignal();
 
@@ -56,10 +60,10 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   });
 
   const supervisorMetrics = createSupervisorMetrics();
-  const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
-  let port: number;
+  const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"), tls);
+  let ports: ListenPorts;
   try {
-    port = await pool.start(config.workers, config.port);
+    ports = await pool.start(config.workers, wanted);
   } catch (err) {
     stopping = true;
     await Promise.all([worker.terminate(), pool.terminateAll()]);
@@ -68,16 +72,18 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   }
   // Two servers started at once could both pass the first check: now that
   // ours listen, every listener on the port must be this process's.
-  if (foreignListener(port)) {
-    stopping = true;
-    await Promise.all([worker.terminate(), pool.terminateAll()]);
-    throw portInUse(config.host, port);
+  for (const port of [ports.plain, ports.tls]) {
+    if (port !== null && foreignListener(port)) {
+      stopping = true;
+      await Promise.all([worker.terminate(), pool.terminateAll()]);
+      throw portInUse(config.host, port);
+    }
   }
 
   if (config.testHooks) {
     // Test-only triggers for supervision tests (never on without --test-hooks).
     process.on("SIGUSR2", () => pool.crashFirst());
-    process.on("SIGHUP", () => stateOwner.request("crash", null, 1000).catch(() => undefined));
+    process.on("SIGWINCH", () => stateOwner.request("crash", null, 1000).catch(() => undefined));
   }
 
   // Every I/O worker first answers what it received and closes its
@@ -98,7 +104,12 @@ export async function startSupervised(config: ServerConfig, logger: Logger): Pro
   };
 
   return {
-    port,
+    port: ports.plain,
+    tlsPort: ports.tls,
+    async reloadTls() {
+      // Checked here once; each worker then builds its own context from it.
+      if (config.tls !== null) await pool.reloadTls(loadServerTls(config.tls.files));
+    },
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
