@@ -158,6 +158,9 @@ export class ConnectionServer {
       return;
     }
     this.inHandshake.set(key, { raw, client, source });
+    // A FIN before the handshake is done (a cut-off ClientHello) ends the
+    // connection at once; half-close is allowed again once it is secure.
+    raw.allowHalfOpen = false;
     this.handshakes!.emit("connection", raw);
   }
 
@@ -181,6 +184,7 @@ export class ConnectionServer {
     }
     this.inHandshake.delete(key);
     this.pending.delete(handshake.raw);
+    socket.allowHalfOpen = true;
     this.open(socket, handshake.client, handshake.source, peerNames(socket));
   }
 
