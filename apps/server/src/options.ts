@@ -134,9 +134,9 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   const port = integer("port", raw.port, 0, 65535);
   const proxyProtocol = raw.proxyProtocol as ServerConfig["proxyProtocol"];
   const { tlsPort, tls } = validateTls(raw, port);
-  const proxyTrusted = listEntries(raw.proxyTrusted ?? "");
+  let proxyTrusted: readonly string[];
   try {
-    new AddressRanges(proxyTrusted);
+    proxyTrusted = new AddressRanges(listEntries(raw.proxyTrusted ?? "")).entries;
   } catch (err) {
     throw bad("proxy-trusted", (err as Error).message);
   }
@@ -157,7 +157,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     tlsPort,
     tls,
     writers: listEntries(raw.writers ?? "*"),
-    proxyTrusted,
+    proxyTrusted: [...proxyTrusted],
     workers,
     reads: raw.reads as ServerConfig["reads"],
     store: raw.store as ServerConfig["store"],

@@ -13,6 +13,16 @@ afterAll(() => pki.remove());
 
 const files = () => ({ certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.ca });
 
+/** The error message of loading with some files replaced, or "loaded". */
+function attempt(over: Partial<ReturnType<typeof files>>, now?: Date): string {
+  try {
+    loadServerTls({ ...files(), ...over }, now);
+    return "loaded";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 describe("loadServerTls", () => {
   it("accepts a chain, its key and a CA, and the material makes a secure context", () => {
     const material = loadServerTls(files());
@@ -23,14 +33,6 @@ describe("loadServerTls", () => {
   it("names the flag, the file and why: missing, not PEM, mismatched key, expired, not yet valid", () => {
     const garbage = path.join(pki.dir, "garbage.pem");
     fs.writeFileSync(garbage, "not a certificate\n");
-    const attempt = (over: Partial<ReturnType<typeof files>>, now?: Date) => {
-      try {
-        loadServerTls({ ...files(), ...over }, now);
-        return "loaded";
-      } catch (err) {
-        return (err as Error).message;
-      }
-    };
     expect(attempt({ certFile: path.join(pki.dir, "nope.crt") })).toBe(`--tls-cert ${path.join(pki.dir, "nope.crt")}: cannot read it (no such file)`);
     expect(attempt({ certFile: garbage })).toBe(`--tls-cert ${garbage}: no PEM certificate in it`);
     expect(attempt({ keyFile: garbage })).toMatch(new RegExp(`^--tls-key ${garbage}: not a usable unencrypted PEM private key`));
