@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { loadBrewFile, runHarness } from "@pkgindex/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHaproxy } from "./support/haproxy.ts";
 import { LineClient } from "./support/line-client.ts";
 import { freePort } from "@pkgindex/server-process";
 import { BREW_DATA, REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
@@ -17,35 +18,26 @@ describe("behind HAProxy with send-proxy-v2", () => {
   let frontPort: number;
 
   beforeAll(async () => {
-    // pnpm test installs it (scripts/ensure-test-tools.sh); say so if not.
-    if (spawnSync("haproxy", ["-v"]).status !== 0) throw new Error("haproxy is not installed (apt-get install haproxy)");
     server = await startServer(["--workers", "3", "--store", "memory", "--proxy-protocol", "v2", "--log-level", "debug"], {}, { admin: true });
     frontPort = await freePort();
-    haproxy = spawn("haproxy", ["-db", "-f", CONFIG], {
-      env: {
-        ...process.env,
+    haproxy = await startHaproxy(
+      CONFIG,
+      {
         HAPROXY_BIND_ADDR: "127.0.0.1",
         HAPROXY_BIND_PORT: String(frontPort),
         PKGINDEX_BACKEND_ADDR: "127.0.0.1",
         PKGINDEX_BACKEND_PORT: String(server.port),
         PKGINDEX_ADMIN_PORT: String(server.adminPort),
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    // HAProxy prints nothing when it is ready, and it assumes a server up
-    // until checks fail; so the first request served through it is the
-    // signal. Each attempt is a real connect that HAProxy refuses until it
-    // has bound its port (bounded by count, no timer).
-    let lastError = "";
-    for (let attempt = 0; ; attempt++) {
-      if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}`);
-      if (attempt > 5000) throw new Error(`HAProxy never passed a request to pkgindex: ${lastError}`);
-      const c = await LineClient.connect(frontPort).catch((err: Error) => ((lastError = err.message), null));
-      if (c === null) continue;
-      const served = await c.send("QUERY|probe|").then(() => true, (err: Error) => ((lastError = err.message), false));
-      c.close();
-      if (served) break;
-    }
+      async () => {
+        const c = await LineClient.connect(frontPort);
+        try {
+          await c.send("QUERY|probe|");
+        } finally {
+          c.close();
+        }
+      },
+    );
   });
 
   afterAll(async () => {

@@ -1,0 +1,98 @@
+import { spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { freePort, makeTestPki, type TestPki } from "@pkgindex/server-process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHaproxy } from "./support/haproxy.ts";
+import { LineClient } from "./support/line-client.ts";
+import { REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
+import { clientTls, tlsServeArgs } from "./support/tls.ts";
+
+// Debian's HAProxy running docker/haproxy-tls.cfg on loopback: one port
+// passes TLS through to pkgindex's --tls-port, the other terminates TLS and
+// tells pkgindex the verified CN (send-proxy-v2-ssl-cn). In both, pkgindex's
+// --writers cn:writer decides who writes.
+const CONFIG = path.join(REPO_ROOT, "docker/haproxy-tls.cfg");
+
+describe("behind HAProxy: TLS passthrough and TLS termination with send-proxy-v2-ssl-cn", () => {
+  let pki: TestPki;
+  let server: ServerProcess;
+  let haproxy: ChildProcess;
+  let env: Record<string, string>;
+  let passthrough: number;
+  let terminated: number;
+
+  beforeAll(async () => {
+    pki = makeTestPki();
+    const crt = path.join(pki.dir, "haproxy.pem");
+    fs.writeFileSync(crt, fs.readFileSync(pki.serverCert, "utf8") + fs.readFileSync(pki.serverKey, "utf8"));
+    server = await startServer(
+      [
+        "--workers", "3", "--store", "memory", "--log-level", "debug", "--proxy-protocol", "v2", "--proxy-trusted", "127.0.0.1/32",
+        "--writers", "cn:writer", ...tlsServeArgs(pki, "require"),
+      ],
+      {},
+      { admin: true },
+    );
+    [passthrough, terminated] = [await freePort(), await freePort()];
+    env = {
+      HAPROXY_BIND_ADDR: "127.0.0.1",
+      HAPROXY_PASSTHROUGH_PORT: String(passthrough),
+      HAPROXY_TLS_PORT: String(terminated),
+      HAPROXY_CRT: crt,
+      HAPROXY_CA: pki.ca,
+      PKGINDEX_BACKEND_ADDR: "127.0.0.1",
+      PKGINDEX_BACKEND_PORT: String(server.port),
+      PKGINDEX_BACKEND_TLS_PORT: String(server.tlsPort),
+      PKGINDEX_ADMIN_PORT: String(server.adminPort),
+    };
+    haproxy = await startHaproxy(CONFIG, env, async () => {
+      for (const port of [passthrough, terminated]) {
+        const c = await LineClient.connectTls(port, clientTls(pki, "reader"));
+        try {
+          await c.send("QUERY|probe|");
+        } finally {
+          c.close();
+        }
+      }
+    });
+  });
+
+  afterAll(async () => {
+    haproxy?.kill("SIGTERM");
+    expect(await server.stop()).toBe(0);
+    pki.remove();
+  });
+
+  it("haproxy -c accepts docker/haproxy-tls.cfg", () => {
+    const check = spawnSync("haproxy", ["-c", "-dW", "-f", CONFIG], { encoding: "utf8", env: { ...process.env, ...env } });
+    expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
+  });
+
+  it.each([
+    ["passthrough", () => passthrough],
+    ["termination", () => terminated],
+  ])("%s: the reader may QUERY but not write, the writer may write; the client's own address is logged", async (_how, port) => {
+    const writer = await LineClient.connectTls(port(), clientTls(pki, "writer"));
+    const reader = await LineClient.connectTls(port(), clientTls(pki, "reader"));
+    const name = `via-${_how}`;
+    expect(await reader.pipeline([`INDEX|${name}|`, `QUERY|${name}|`])).toEqual(["ERROR", "FAIL"]);
+    expect(await writer.pipeline([`INDEX|${name}|`, `QUERY|${name}|`])).toEqual(["OK", "OK"]);
+    expect(await reader.send(`QUERY|${name}|`)).toBe("OK");
+    const client = `127.0.0.1:${writer.socket.localPort}`;
+    const opened = await server.waitForLog((l) => l.msg === "connection opened" && l.client === client);
+    expect(opened).toMatchObject({ identity: ["writer"], mayWrite: true });
+    writer.close();
+    reader.close();
+  });
+
+  it("termination: HAProxy refuses a client without a certificate, or with one from another CA", async () => {
+    for (const who of ["anonymous", "stranger"] as const) {
+      const attempt = await LineClient.connectTls(terminated, clientTls(pki, who)).then(
+        (c) => c.send("QUERY|probe|").then((reply) => `served: ${reply}`, () => "closed"),
+        () => "refused",
+      );
+      expect(attempt).not.toMatch(/^served/);
+    }
+  });
+});
