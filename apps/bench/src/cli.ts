@@ -1,3 +1,5 @@
+import { isPkgIndexError } from "@pkgindex/errors";
+import { CLIENT_TLS_OPTIONS, clientTlsFromFlags } from "@pkgindex/tls";
 import { ConnectError, DataError } from "@pkgindex/harness";
 import { ServerStartError, type ShellServer, startShellServer } from "@pkgindex/server-process";
 import { writeFileSync } from "node:fs";
@@ -103,6 +105,7 @@ function parser(argv: string[]) {
         depth: { type: "number", describe: "Requests in flight per connection (default 1; pipelined: 8)" },
         rate: { type: "number", describe: "open: total requests per second" },
         populate: { type: "boolean", default: true, describe: "Index the workload's packages before measuring (--no-populate to skip)" },
+        ...CLIENT_TLS_OPTIONS,
         ...COMMON,
       }),
     )
@@ -195,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runOne(args);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || isPkgIndexError(err)) {
       console.error(`pkgindex-bench: ${err.message}`);
       return EXIT_USAGE;
     }
@@ -239,6 +242,7 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
     throw new UsageError("--rate only applies to --pattern open");
   }
   if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
+  const tls = clientTlsFromFlags(args as { tls?: boolean });
 
   let server: ShellServer | null = null;
   if (args.pkgindex !== undefined) server = await startShellServer("pkgindex", pkgindexCommand(args.pkgindex as string));
@@ -249,9 +253,9 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
     const port = server !== null ? server.port : intIn("port", args.port as number, 1, 65535);
     const pid = server?.pid ?? (args.pid as number | undefined);
     const workload = buildWorkload(loadData(common.source), common.indexedShare);
-    if (args.populate as boolean) await populate(host, port, workload);
+    if (args.populate as boolean) await populate(host, port, workload, undefined, tls);
     const progress = progressPrinter(common.progress);
-    const base: LoadOptions = { ...common, host, port, connections, depth, rate, pid };
+    const base: LoadOptions = { ...common, host, port, tls, connections, depth, rate, pid };
     const steps = pattern === "ramp" ? doublingSteps(connections) : [connections];
     const results: LoadResult[] = [];
     for (const c of steps) {

@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 import { CONNECTED, PHASE, PHASE_MEASURE, PHASE_STOP, SLOTS } from "./control.ts";
 import { encodeHistogram, newHistogram } from "./stats.ts";
 import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName } from "./workload.ts";
@@ -7,6 +8,8 @@ import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName }
 export interface LoadTask {
   host: string;
   port: number;
+  /** TLS options (PEM text, servername): every connection does a TLS handshake first. */
+  tls?: tls.ConnectionOptions;
   /** This thread's connections, and the global index of its first one. */
   connections: number;
   firstConnection: number;
@@ -177,7 +180,10 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
 
   const connectOne = (k: number): Promise<void> =>
     new Promise((resolve) => {
-      const socket = net.connect({ host: task.host, port: task.port, noDelay: true });
+      const socket =
+        task.tls === undefined
+          ? net.connect({ host: task.host, port: task.port, noDelay: true })
+          : tls.connect({ ...task.tls, host: task.host, port: task.port }).setNoDelay(true);
       const c: Conn = {
         socket,
         sentAt: new Float64Array(open ? 1024 : 1 << Math.ceil(Math.log2(depth + 1))),
@@ -206,7 +212,7 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
         close(c);
         resolve();
       });
-      socket.once("connect", () => {
+      socket.once(task.tls === undefined ? "connect" : "secureConnect", () => {
         conns.push(c);
         Atomics.add(control, CONNECTED, 1);
         resolve();

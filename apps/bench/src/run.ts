@@ -8,6 +8,8 @@ import type { DataSource, MixName } from "./workload.ts";
 export interface LoadOptions {
   host: string;
   port: number;
+  /** Connect over TLS with these options. */
+  tls?: import("node:tls").ConnectionOptions;
   connections: number;
   /** Requests in flight per connection (closed loop). */
   depth: number;
@@ -95,6 +97,7 @@ export class LoadPool {
         this.pool.run({
           host: o.host,
           port: o.port,
+          tls: o.tls,
           connections: share,
           firstConnection: first,
           loop: open ? "open" : "closed",

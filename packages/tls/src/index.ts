@@ -1,4 +1,4 @@
-export { type ClientTlsFlags, clientTlsOptions } from "./client-tls.ts";
+export { CLIENT_TLS_OPTIONS, type ClientTlsFlags, clientTlsFromFlags, clientTlsOptions } from "./client-tls.ts";
 export { peerNames } from "./peer-names.ts";
 export {
   type ClientAuth,
