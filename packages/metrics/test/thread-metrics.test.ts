@@ -81,7 +81,15 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     const supervisor = await familyNames(createSupervisorMetrics());
 
     expect(io).toEqual(
-      [METRIC.connectionsOpen, METRIC.connectionsAccepted, METRIC.connectionsRejected, METRIC.protocolErrors, METRIC.eventLoopUtilization, METRIC.threadCpuSeconds].toSorted(),
+      [
+        METRIC.connectionsOpen,
+        METRIC.connectionsAccepted,
+        METRIC.connectionsRejected,
+        METRIC.protocolErrors,
+        METRIC.denied,
+        METRIC.eventLoopUtilization,
+        METRIC.threadCpuSeconds,
+      ].toSorted(),
     );
     expect(owner).toEqual(
       [
