@@ -14,6 +14,8 @@ command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 # The server binaries, not only the client: Debian's postgresql-15 puts them
 # here (and creates the postgres user the tests run initdb as).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+# The TLS tests make a throwaway CA and certificates with the openssl command.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-tools: installing ${missing[*]}"

@@ -1,3 +1,4 @@
+import { runTlsBench, tlsTable } from "./tls-bench.ts";
 import { isPkgIndexError } from "@pkgindex/errors";
 import { CLIENT_TLS_OPTIONS, clientTlsFromFlags } from "@pkgindex/tls";
 import { ConnectError, DataError } from "@pkgindex/harness";
@@ -154,6 +155,15 @@ function parser(argv: string[]) {
         rounds: { type: "number", default: 3, describe: "Starts per layout" },
       }),
     )
+    .command("tls", "TLS by layout: new-connection handshakes/s and steady rps over TLS (100 connections, mixed), server CPU per handshake and per request; layouts interleaved", (y) =>
+      y.options({
+        modes: { type: "string", default: "0,1,2,3", describe: "pkgindex --workers values, comma-separated" },
+        rounds: { type: "number", default: 3, describe: "Rounds (medians and min–max over them)" },
+        depths: { type: "string", default: "1,8", describe: "Depths of the steady runs, comma-separated" },
+        duration: { type: "number", default: 2, describe: "Seconds measured per figure" },
+        "handshake-loops": { type: "number", default: 16, describe: "Concurrent connect-handshake-QUERY-close loops" },
+      }),
+    )
     .command("commits", "Commits per second and commands per batch and per commit under churn, from pkgindex's own /metrics", (y) =>
       y.options({
         modes: { type: "string", default: "0,3", describe: "pkgindex --workers values, comma-separated" },
@@ -194,6 +204,8 @@ export async function main(argv: string[]): Promise<number> {
         return await startupCommand(args);
       case "commits":
         return await commitsCommand(args);
+      case "tls":
+        return await tlsCommand(args);
       default:
         return await runOne(args);
     }
@@ -387,6 +399,24 @@ async function startupCommand(args: Record<string, unknown>): Promise<number> {
   });
   console.log(startupTable(runs));
   return EXIT_OK;
+}
+
+async function tlsCommand(args: Record<string, unknown>): Promise<number> {
+  const pool = new LoadPool(1);
+  try {
+    const rows = await runTlsBench(pool, {
+      modes: intList("modes", args.modes as string, 0, 256),
+      rounds: intIn("rounds", args.rounds as number, 1, 100),
+      depths: intList("depths", args.depths as string, 1, 100_000),
+      durationMs: positive("duration", args.duration as number) * 1000,
+      handshakeLoops: intIn("handshake-loops", args["handshake-loops"] as number, 1, 1000),
+      log: printJson,
+    });
+    console.log(`\n${tlsTable(rows)}`);
+    return EXIT_OK;
+  } finally {
+    await pool.close();
+  }
 }
 
 async function commitsCommand(args: Record<string, unknown>): Promise<number> {

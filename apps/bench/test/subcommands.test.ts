@@ -5,7 +5,9 @@ import { commitsTable } from "../src/commits.ts";
 import { generatedDeps, generatedName } from "../src/generated-index.ts";
 import { metricSum } from "../src/metrics-text.ts";
 import { main } from "../src/cli.ts";
+import { LoadPool } from "../src/run.ts";
 import { startupTable } from "../src/startup.ts";
+import { runTlsBench, tlsTable } from "../src/tls-bench.ts";
 import { parseLoad, yardstickTable } from "../src/yardsticks.ts";
 
 const FIXTURES = path.resolve(fileURLToPath(import.meta.url), "../fixtures");
@@ -93,6 +95,33 @@ describe("bench yardsticks", () => {
       expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 50 \| 3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
     } finally {
       log.mockRestore();
+    }
+  });
+});
+
+describe("bench tls", () => {
+  it("tables medians with min–max per layout", () => {
+    const round = (workers: number, h: number, rps: number) => ({ workers, handshakesPerSec: h, cpuUsPerHandshake: 800, steady: [{ depth: 8, rps, cpuUsPerRequest: 10 }] });
+    expect(tlsTable([round(0, 100, 1000), round(3, 300, 4000), round(0, 120, 1200), round(3, 200, 3000), round(0, 110, 1100), round(3, 250, 3500)])).toBe(
+      [
+        "| layout | handshakes/s | srv µs/handshake | rps d8 | srv µs/req d8 |",
+        "|---|---:|---:|---:|---:|",
+        "| w0 | 110 (100–120) | 800 (800–800) | 1100 (1000–1200) | 10.0 (10.0–10.0) |",
+        "| w3 | 250 (200–300) | 800 (800–800) | 3500 (3000–4000) | 10.0 (10.0–10.0) |",
+      ].join("\n"),
+    );
+  });
+
+  it("measures handshakes and steady load over TLS against a real server", async () => {
+    const pool = new LoadPool(1);
+    try {
+      const rows = await runTlsBench(pool, { modes: [0], rounds: 1, depths: [1], durationMs: 300, handshakeLoops: 4, log: () => undefined });
+      expect(rows).toHaveLength(1);
+      expect(rows[0].handshakesPerSec).toBeGreaterThan(0);
+      expect(rows[0].cpuUsPerHandshake).toBeGreaterThan(0);
+      expect(rows[0].steady[0].rps).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
     }
   });
 });
