@@ -99,9 +99,10 @@ describe("bench yardsticks", () => {
   });
 });
 
+const round = (workers: number, h: number, rps: number) => ({ workers, handshakesPerSec: h, cpuUsPerHandshake: 800, steady: [{ depth: 8, rps, cpuUsPerRequest: 10 }] });
+
 describe("bench tls", () => {
   it("tables medians with min–max per layout", () => {
-    const round = (workers: number, h: number, rps: number) => ({ workers, handshakesPerSec: h, cpuUsPerHandshake: 800, steady: [{ depth: 8, rps, cpuUsPerRequest: 10 }] });
     expect(tlsTable([round(0, 100, 1000), round(3, 300, 4000), round(0, 120, 1200), round(3, 200, 3000), round(0, 110, 1100), round(3, 250, 3500)])).toBe(
       [
         "| layout | handshakes/s | srv µs/handshake | rps d8 | srv µs/req d8 |",

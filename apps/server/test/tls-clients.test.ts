@@ -30,6 +30,14 @@ function run(file: string, args: string[]): Promise<{ code: number | null; stdou
   });
 }
 
+/** `pkgindex client` flags for `who`'s certificate against `port`. */
+function tlsFlags(port: number, who: "writer" | "reader"): string[] {
+  return [
+    "--port", String(port), "--tls", "--ca", pki.ca, "--servername", "localhost",
+    "--cert", who === "writer" ? pki.writerCert : pki.readerCert, "--key", who === "writer" ? pki.writerKey : pki.readerKey,
+  ];
+}
+
 describe.each([0, 3])("clients over TLS, --workers %i", (workers) => {
   let server: ServerProcess;
   beforeAll(async () => {
@@ -58,13 +66,9 @@ describe.each([0, 3])("clients over TLS, --workers %i", (workers) => {
   });
 
   it("pkgindex client --tls: the writer's INDEX is OK (exit 0), the reader's is ERROR (exit 3), its QUERY works", async () => {
-    const tlsFlags = (who: "writer" | "reader") => [
-      "--port", String(server.tlsPort), "--tls", "--ca", pki.ca, "--servername", "localhost",
-      "--cert", who === "writer" ? pki.writerCert : pki.readerCert, "--key", who === "writer" ? pki.writerKey : pki.readerKey,
-    ];
-    expect(await run(CLI, ["client", ...tlsFlags("writer"), "INDEX", "tls-cli"])).toMatchObject({ code: 0, stdout: "OK\n" });
-    expect(await run(CLI, ["client", ...tlsFlags("reader"), "INDEX", "tls-cli-reader"])).toMatchObject({ code: 3, stdout: "ERROR\n" });
-    expect(await run(CLI, ["client", ...tlsFlags("reader"), "QUERY", "tls-cli"])).toMatchObject({ code: 0, stdout: "OK\n" });
+    expect(await run(CLI, ["client", ...tlsFlags(server.tlsPort, "writer"), "INDEX", "tls-cli"])).toMatchObject({ code: 0, stdout: "OK\n" });
+    expect(await run(CLI, ["client", ...tlsFlags(server.tlsPort, "reader"), "INDEX", "tls-cli-reader"])).toMatchObject({ code: 3, stdout: "ERROR\n" });
+    expect(await run(CLI, ["client", ...tlsFlags(server.tlsPort, "reader"), "QUERY", "tls-cli"])).toMatchObject({ code: 0, stdout: "OK\n" });
   });
 });
 
