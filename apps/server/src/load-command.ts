@@ -65,6 +65,8 @@ function replacing(store: Store, old: readonly string[]): Store {
     get commits() {
       return store.commits;
     },
+    rollback: () => store.rollback(),
+    probe: () => store.probe(),
     close: () => store.close(),
   };
 }

@@ -12,7 +12,7 @@ export const SERVE_OPTIONS = {
   workers: {
     type: "string",
     default: "auto",
-    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 8)",
+    describe: "I/O worker threads: 0 runs everything on one thread; N >= 1 adds a state-owner thread; auto: 0 on 1-2 cores, else cores - 1 (at most 12 with --reads local, 8 with --reads owner)",
   },
   reads: {
     type: "string",
@@ -110,25 +110,25 @@ function integer(option: string, value: number, min: number, max: number): numbe
 }
 
 /**
- * The --workers auto rule (evidence: docs/BENCHMARKS.md, "Worker layouts").
- * On two cores the single thread wins: an I/O worker and the state owner
- * compete for the same two cores (with any client on the box), and the hop
- * costs more CPU than it frees. From three cores on, one core is left to the
- * state owner and every other core runs an I/O worker, up to 8: the state
- * owner's measured cost (about 0.33 µs per command plus about 20 µs per
- * batch) bounds the whole server near 2-3 M requests/s, which about 8 I/O
- * workers at 3-4 µs per request each already reach.
+ * The --workers auto rule (evidence: docs/DECISIONS.md, "Issue 11: the
+ * --workers auto rule"). On two cores the single thread wins: an I/O worker
+ * and the state owner compete for the same two cores (with any client on
+ * the box), and every hop wakes a thread, which costs more CPU than it
+ * frees. From three cores on, one core is left to the state owner and every
+ * other core runs an I/O worker, up to where the state owner saturates:
+ * with --reads local it sees only mutations and about 12 I/O workers fill
+ * it; with --reads owner every QUERY reaches it too and about 8 do.
  */
-export function autoWorkers(cores: number = os.availableParallelism()): number {
+export function autoWorkers(cores: number = os.availableParallelism(), reads: ServerConfig["reads"] = "local"): number {
   if (cores <= 2) return 0;
-  return Math.min(8, cores - 1);
+  return Math.min(reads === "local" ? 12 : 8, cores - 1);
 }
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
   if (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "") throw bad("admin-host", "expected an address");
   let workers: number;
-  if (raw.workers === "auto") workers = autoWorkers();
+  if (raw.workers === "auto") workers = autoWorkers(os.availableParallelism(), raw.reads as ServerConfig["reads"]);
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
   else throw bad("workers", `expected auto or a whole number from 0 to 64, got ${JSON.stringify(raw.workers)}`);
   const port = integer("port", raw.port, 0, 65535);

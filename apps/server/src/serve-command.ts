@@ -1,4 +1,4 @@
-import { startAdminServer, type AdminServer } from "@pkgindex/admin";
+import { startAdminServer, type AdminServer, type Readiness } from "@pkgindex/admin";
 import { createLogger, startServer, type RunningServer } from "@pkgindex/runtime";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
@@ -25,10 +25,16 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       // Starting up counts as alive: a load of a large index must not get the
       // process restarted by a liveness probe.
       live: () => (server === undefined ? Promise.resolve(true) : server.live(THREAD_DEADLINE_MS)),
-      ready: () => ({
-        ready: server !== undefined && !draining,
-        checks: { listening: server !== undefined, "store-loaded": server !== undefined, "not-draining": !draining },
-      }),
+      ready: (): Readiness => {
+        // A full store leaves the server ready: reads are served, and
+        // taking it out of the balancer would stop them too.
+        const store = server?.storeHealth();
+        return {
+          ready: server !== undefined && !draining,
+          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "not-draining": !draining },
+          degraded: store === undefined || store.writable ? {} : { "store-writable": `read-only, INDEX and REMOVE answered ERROR: ${store.reason}` },
+        };
+      },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
     });
     logger.info({ host: config.adminHost, port: admin.port }, "admin listening");

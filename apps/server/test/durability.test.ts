@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -9,7 +9,6 @@ import { dumpIndex, dumpText, expectOneLine, indexOf, removeTempDirs, snapshotFi
 import { LineClient } from "./support/line-client.ts";
 import { runServeExpectingRefusal } from "./support/serve-refusal.ts";
 import { BREW_DATA, CLI, runCli, startServer as startServerProcess, type ServerProcess } from "./support/server-process.ts";
-import { mountTinyTmpfs, unmount } from "./support/tmpfs.ts";
 
 afterAll(removeTempDirs);
 
@@ -303,64 +302,5 @@ describe("dump and load", () => {
     expectOneLine(empty.stderr, "[PKGI_DATA_DIR_UNUSABLE]", "holds no pkgindex.db");
     expect(existsSync(out)).toBe(false);
     expect(existsSync(path.join(dir, "empty", "pkgindex.db"))).toBe(false);
-  });
-});
-
-describe.each([0, 3])("a failed commit (the disk fills up), --workers %i", (workers) => {
-  it("ends the process non-zero without acknowledging the batch; a restart has exactly what was acknowledged", async () => {
-    const root = tempDir();
-    const mnt = path.join(root, "tmpfs");
-    mkdirSync(mnt);
-    mountTinyTmpfs(mnt, 256);
-    const copy = path.join(root, "copy");
-    const acked: string[] = [];
-    let unacked = "";
-    let server: ServerProcess | undefined;
-    try {
-      server = await startServer(sqliteArgs(workers, mnt));
-      const c = await LineClient.connect(server.port);
-      // One command at a time, each sent only after the previous reply: the
-      // command without a reply is exactly the batch whose commit failed.
-      const pad = "x".repeat(200);
-      const replies: string[] = [];
-      for (let i = 0; i < 10_000 && unacked === ""; i++) {
-        const name = `p${i}-${pad}`;
-        const reply = await c.send(`INDEX|${name}|`).catch(() => undefined);
-        if (reply === undefined) unacked = name;
-        else {
-          replies.push(reply);
-          acked.push(name);
-        }
-      }
-      expect(replies.filter((r) => r !== "OK")).toEqual([]);
-      expect(unacked).not.toBe("");
-      expect(acked.length).toBeGreaterThan(5); // it worked until the disk was full
-      expect(await server.exited).toBe(1);
-      expect(server.stderr()).toBe("");
-      // Exactly one fatal line, naming the failed commit and its cause (with
-      // I/O workers the supervisor prints it, with the state owner's reason).
-      const fatal = server.logs.filter((l) => l.level === 60);
-      expect(fatal).toHaveLength(1);
-      expect(String(fatal[0].msg)).toMatch(/commit failed/);
-      expect(JSON.stringify(fatal[0])).toMatch(/commit to .*pkgindex\.db failed/);
-      expect(JSON.stringify(fatal[0])).toMatch(/SQLITE_FULL|disk is full/);
-      c.close();
-      // A stopped server's files are its backup: both of them, copied off the full file system.
-      cpSync(mnt, copy, { recursive: true });
-    } finally {
-      // A server still running (a failed assertion) would keep the mount busy.
-      server?.child.kill("SIGKILL");
-      await server?.exited;
-      unmount(mnt);
-    }
-
-    const again = await startServer(sqliteArgs(workers, copy));
-    const d = await LineClient.connect(again.port);
-    const replies = await d.pipeline([...acked, unacked].map((n) => `QUERY|${n}|`));
-    expect(replies.slice(0, -1).filter((r) => r !== "OK")).toEqual([]);
-    expect(replies.at(-1)).toBe("FAIL");
-    d.close();
-    expect(await again.stop()).toBe(0);
-    expect([...(await dumpIndex(copy)).keys()].toSorted()).toEqual(acked.toSorted());
   });
 });

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { METRICS_CONTENT_TYPE } from "./content-type.ts";
 import { withDeadline } from "./deadline.ts";
-import { healthBody, type Checks } from "./health-text.ts";
+import { healthBody, type Checks, type Degraded } from "./health-text.ts";
 import { listenError } from "./listen-error.ts";
 
 /** The part of a pino logger the admin server uses. */
@@ -14,6 +14,11 @@ export interface Readiness {
   ready: boolean;
   /** Shown by /readyz?verbose, one line each, e.g. { listening: true, "store-loaded": true, "not-draining": false }. */
   checks: Checks;
+  /**
+   * Checks that are not passing but do not make the server unready, with
+   * why, e.g. { "store-writable": "read-only: …" }: listed in every body.
+   */
+  degraded?: Degraded;
 }
 
 export interface AdminServerOptions {
@@ -81,7 +86,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         logger?.warn({ err }, "admin: readiness callback failed");
         readiness = { ready: false, checks: { "readiness-callback": false } };
       }
-      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose));
+      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.degraded));
     } else {
       let text: string;
       try {

@@ -1,15 +1,20 @@
 // Bodies of /livez and /readyz in the Kubernetes style: "ok" when healthy;
-// with ?verbose (or when failing), one line per check and a verdict.
+// with ?verbose (or when failing, or degraded), one line per check and a
+// verdict. A degraded check ("[!]name reason") does not fail the endpoint:
+// the server still serves, but not everything (a full store: reads only).
 
 export type Checks = Readonly<Record<string, boolean>>;
+/** Degraded checks, each with the reason shown. */
+export type Degraded = Readonly<Record<string, string>>;
 
-function checkListing(endpoint: string, healthy: boolean, checks: Checks): string {
+function checkListing(endpoint: string, healthy: boolean, checks: Checks, degraded: Degraded): string {
   let out = "";
   for (const [name, ok] of Object.entries(checks)) out += ok ? `[+]${name} ok\n` : `[-]${name} failed\n`;
+  for (const [name, reason] of Object.entries(degraded)) out += `[!]${name} degraded: ${reason}\n`;
   return `${out}${endpoint} check ${healthy ? "passed" : "failed"}\n`;
 }
 
-export function healthBody(endpoint: string, healthy: boolean, checks: Checks, verbose: boolean): string {
-  if (healthy && !verbose) return "ok\n";
-  return checkListing(endpoint, healthy, checks);
+export function healthBody(endpoint: string, healthy: boolean, checks: Checks, verbose: boolean, degraded: Degraded = {}): string {
+  if (healthy && !verbose && Object.keys(degraded).length === 0) return "ok\n";
+  return checkListing(endpoint, healthy, checks, degraded);
 }

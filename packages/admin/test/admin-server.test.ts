@@ -153,6 +153,19 @@ describe("GET /readyz", () => {
     expect(reply.body).toBe("[+]listening ok\n[+]store-loaded ok\n[+]not-draining ok\nreadyz check passed\n");
   });
 
+  it("degraded but ready (a full store): 200, and the body lists the checks with the reason, verbose or not", async () => {
+    const reason = "read-only: commit to /data/pkgindex.db failed, the disk or quota is full";
+    const { server } = await start({
+      readiness: { ready: true, checks: { listening: true, "store-loaded": true, "not-draining": true }, degraded: { "store-writable": reason } },
+    });
+    const listing = `[+]listening ok\n[+]store-loaded ok\n[+]not-draining ok\n[!]store-writable degraded: ${reason}\nreadyz check passed\n`;
+    for (const route of ["/readyz", "/readyz?verbose"]) {
+      const reply = await request(server.port, route);
+      expect(reply.status).toBe(200);
+      expect(reply.body).toBe(listing);
+    }
+  });
+
   it("?verbose= with a value is verbose too", async () => {
     const { server } = await start();
     expect((await request(server.port, "/readyz?verbose=1")).body).toContain("[+]listening ok\n");

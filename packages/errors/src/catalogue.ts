@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   PKGI_DB_CORRUPT: "database {path} is not a usable pkgindex database: {reason}",
   PKGI_DB_NEWER_SCHEMA: "database {path} has schema version {found}; this pkgindex understands up to {supported}",
   PKGI_DB_COMMIT_FAILED: "commit to {path} failed: {reason}",
+  PKGI_DB_FULL: "commit to {path} failed, the disk or quota is full: {reason}",
   PKGI_LOAD_FILE: "cannot load {path}: {reason}",
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
   PKGI_TLS_FILE: "--{option} {path}: {reason}",

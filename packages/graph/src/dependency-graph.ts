@@ -10,6 +10,7 @@ import {
   REMOVE_NOT_INDEXED,
   REMOVE_REMOVED,
 } from "./results.ts";
+import { UNDO_ADDED, UNDO_REMOVED, UNDO_REPLACED, UndoJournal } from "./undo-journal.ts";
 
 export interface GraphOptions {
   /** Accept INDEX lists that close a cycle (self-dependencies included). */
@@ -51,6 +52,8 @@ export class DependencyGraph {
   private edges = 0;
   /** Id of the package the last successful index or remove touched. */
   lastId = -1;
+  /** Set by enableUndo(): every change since the last forgetUndo() can be undone. */
+  private journal: UndoJournal | null = null;
 
   constructor(options: Partial<GraphOptions> = {}) {
     this.allowCycles = options.allowCycles ?? false;
@@ -154,8 +157,10 @@ export class DependencyGraph {
       this.scratch[unique++] = dep;
     }
     const id = this.ensure(this.names.internString(name));
+    // link/replace, not add/reindex: what is restored is durable already,
+    // so it is never journaled for undo.
     if (this.indexed[id] === 1) this.replace(id, unique);
-    else this.add(id, unique);
+    else this.link(id, unique);
   }
 
   /**
@@ -195,6 +200,51 @@ export class DependencyGraph {
   dependentsOf(name: string): number {
     const id = this.names.lookupString(name);
     return id < 0 || this.indexed[id] === 0 ? 0 : this.dependentCount[id];
+  }
+
+  // ---- undo (a failed commit: the store refused the batch) ----
+
+  /** From now on, journal every change (restore() excepted) so it can be undone. */
+  enableUndo(): void {
+    this.journal ??= new UndoJournal();
+  }
+
+  /** A position in the journal: everything changed so far. */
+  get undoMark(): number {
+    return this.journal?.length ?? 0;
+  }
+
+  /** The changes before `mark` (an earlier undoMark) are durable: they can no longer be undone. */
+  forgetUndo(mark: number): void {
+    this.journal?.dropBefore(mark);
+  }
+
+  /**
+   * Reverts every change journaled since the last forgetUndo, newest first,
+   * so each inverse runs on exactly the state its change left. Names stay
+   * interned (their ids are referenced by the read view and name tables
+   * shared with readers); a name no longer indexed is simply not indexed.
+   */
+  undoAll(): void {
+    const journal = this.journal;
+    if (journal === null || journal.length === 0) return;
+    const data = journal.data;
+    const offsets = journal.offsets();
+    for (let i = offsets.length - 1; i >= 0; i--) {
+      const at = offsets[i];
+      const kind = data[at];
+      const id = data[at + 1];
+      const n = data[at + 2];
+      if (kind === UNDO_ADDED) {
+        this.unlink(id);
+        continue;
+      }
+      while (n > this.scratch.length) this.growScratch();
+      for (let k = 0; k < n; k++) this.scratch[k] = data[at + 3 + k];
+      if (kind === UNDO_REPLACED) this.replace(id, n);
+      else if (kind === UNDO_REMOVED) this.link(id, n);
+    }
+    journal.length = 0;
   }
 
   /**
@@ -268,11 +318,30 @@ export class DependencyGraph {
   private add(id: number, unique: number): number {
     // A package that is not indexed has no dependents, so adding it cannot
     // close a cycle: only re-INDEX pays for the check.
+    this.journal?.record(UNDO_ADDED, id, this.scratch, 0, 0);
+    this.link(id, unique);
+    this.lastId = id;
+    return INDEX_ADDED;
+  }
+
+  /** Indexes `id` with scratch[0..unique). */
+  private link(id: number, unique: number): void {
     this.indexed[id] = 1;
     this.packageCount++;
     this.writeList(id, unique);
-    this.lastId = id;
-    return INDEX_ADDED;
+  }
+
+  /** Un-indexes `id` and drops its list (the caller checked it has no dependents). */
+  private unlink(id: number): void {
+    const start = this.depStart[id];
+    const length = this.depLength[id];
+    const data = this.pool.data;
+    for (let k = 0; k < length; k++) this.dependentCount[data[start + k]]--;
+    this.edges -= length;
+    this.pool.garbage += length;
+    this.depLength[id] = 0;
+    this.indexed[id] = 0;
+    this.packageCount--;
   }
 
   private reindex(id: number, unique: number, epoch: number): number {
@@ -283,6 +352,7 @@ export class DependencyGraph {
     for (let k = 0; same && k < length; k++) same = this.mark[data[start + k]] === epoch;
     if (same) return INDEX_UNCHANGED;
     if (!this.allowCycles && this.closesCycle(id, start, length, unique)) return INDEX_CYCLE;
+    this.journal?.record(UNDO_REPLACED, id, data, start, length);
     this.replace(id, unique);
     this.lastId = id;
     return INDEX_REPLACED;
@@ -298,12 +368,8 @@ export class DependencyGraph {
     // A package's edge to itself (allowed only with cycles on) goes away
     // with it, so it does not block its own removal.
     if (this.dependentCount[id] - selfEdge > 0) return REMOVE_HAS_DEPENDENTS;
-    for (let k = 0; k < length; k++) this.dependentCount[data[start + k]]--;
-    this.edges -= length;
-    this.pool.garbage += length;
-    this.depLength[id] = 0;
-    this.indexed[id] = 0;
-    this.packageCount--;
+    this.journal?.record(UNDO_REMOVED, id, data, start, length);
+    this.unlink(id);
     this.lastId = id;
     return REMOVE_REMOVED;
   }

@@ -25,6 +25,8 @@ export class CommandStats {
   connectionsOpen = 0;
   /** Store commits (group commits) that wrote something. */
   commits = 0;
+  /** Commits the store refused because the disk or quota was full (their batches were undone). */
+  fullCommits = 0;
   /** Batches by size bucket (BATCH_SIZE_BOUNDS, last slot is +Inf); not cumulative. */
   readonly batchSizeBuckets = new Float64Array(BATCH_SIZE_BOUNDS.length + 1);
   /** Batches by apply-time bucket (APPLY_SECONDS_BOUNDS, last slot is +Inf); not cumulative. */

@@ -10,6 +10,8 @@ export const METRIC = {
   batchCommands: "pkgindex_state_batch_commands",
   applySeconds: "pkgindex_state_apply_seconds",
   storeCommits: "pkgindex_store_commits_total",
+  storeWritable: "pkgindex_store_writable",
+  storeFullCommits: "pkgindex_store_full_commits_total",
   packages: "pkgindex_packages",
   edges: "pkgindex_edges",
   threadRestarts: "pkgindex_thread_restarts_total",

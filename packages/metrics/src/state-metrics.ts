@@ -1,4 +1,3 @@
-import { COMMAND_NAMES, REPLY_TEXT } from "@pkgindex/protocol";
 import type { Registry } from "prom-client";
 import { registerBucketHistogram } from "./bucket-histogram.ts";
 import type { CommandStats } from "./command-stats.ts";
@@ -11,23 +10,12 @@ export interface IndexSize {
   edges: number;
 }
 
-// "OK\n" -> "OK": reply codes 0..2 as label values.
-const RESULTS = REPLY_TEXT.map((text) => text.trim());
-
-/** Families of the thread that applies commands (state owner, or the single thread). */
-export function registerStateMetrics(registry: Registry, stats: CommandStats, indexSize: () => IndexSize): void {
-  registerScrapedCounter(registry, {
-    name: METRIC.commands,
-    help: "Commands applied to the index, by command and result.",
-    labelNames: ["command", "result"],
-    read: (emit) => {
-      for (let command = 1; command < COMMAND_NAMES.length; command++) {
-        for (let reply = 0; reply < RESULTS.length; reply++) {
-          emit({ command: COMMAND_NAMES[command], result: RESULTS[reply] }, stats.results[command * 3 + reply]);
-        }
-      }
-    },
-  });
+/**
+ * Families of the thread that applies commands (state owner, or the single
+ * thread); the command counter is registerCommandCounter's. `storeWritable`
+ * is false while the store is full and the index read-only.
+ */
+export function registerStateMetrics(registry: Registry, stats: CommandStats, indexSize: () => IndexSize, storeWritable: () => boolean): void {
   registerBucketHistogram(registry, METRIC.batchCommands, "Commands per batch applied by the state owner.", {
     bounds: BATCH_SIZE_BOUNDS,
     counts: () => stats.batchSizeBuckets,
@@ -44,6 +32,22 @@ export function registerStateMetrics(registry: Registry, stats: CommandStats, in
     labelNames: [],
     read: (emit) => emit({}, stats.commits),
   });
+  registerScrapedCounter(registry, {
+    name: METRIC.storeFullCommits,
+    help: "Commits refused because the disk or quota was full; their batches were undone and answered ERROR.",
+    labelNames: [],
+    read: (emit) => emit({}, stats.fullCommits),
+  });
+  registerScrapedGauge(
+    registry,
+    {
+      name: METRIC.storeWritable,
+      help: "1 while the store accepts writes; 0 while it is full (INDEX and REMOVE answered ERROR, QUERY served).",
+      labelNames: [],
+      read: (emit) => emit({}, storeWritable() ? 1 : 0),
+    },
+    "first",
+  );
   registerScrapedGauge(
     registry,
     { name: METRIC.packages, help: "Packages in the index.", labelNames: [], read: (emit) => emit({}, indexSize().packages) },

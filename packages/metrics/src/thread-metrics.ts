@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import type { MetricJson } from "./bucket-histogram.ts";
 import type { CommandStats } from "./command-stats.ts";
+import { registerCommandCounter } from "./command-metrics.ts";
 import { registerConnectionMetrics } from "./connection-metrics.ts";
 import { registerEventLoopGauge } from "./event-loop-gauge.ts";
 import { registerThreadCpuCounter } from "./thread-cpu-counter.ts";
@@ -10,7 +11,8 @@ import { registerStateMetrics, type IndexSize } from "./state-metrics.ts";
 export type MetricsSnapshot = MetricJson[];
 
 /**
- * io-worker: connection families, labelled worker="<index>".
+ * io-worker: connection families, labelled worker="<index>", and the
+ * commands it answered itself (QUERY from the read view).
  * state-owner: command, batch, store and index families.
  * single: both (the one thread of --workers 0, worker="0").
  */
@@ -24,6 +26,8 @@ export interface ThreadMetricsOptions {
   worker?: number;
   /** state-owner and single: the index size, read at scrape time. */
   indexSize?: () => IndexSize;
+  /** state-owner and single: whether the store accepts writes (default: always). */
+  storeWritable?: () => boolean;
 }
 
 export interface ThreadMetrics {
@@ -42,8 +46,11 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   const { role, stats } = options;
   if (role === "io-worker" && options.worker === undefined) throw new TypeError("an io-worker's metrics need its worker index");
   const worker = role === "io-worker" ? String(options.worker) : "0";
+  registerCommandCounter(registry, stats);
   if (role !== "state-owner") registerConnectionMetrics(registry, stats, worker);
-  if (role !== "io-worker") registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })));
+  if (role !== "io-worker") {
+    registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })), options.storeWritable ?? (() => true));
+  }
   const labels: Record<string, string> = role === "state-owner" ? { role } : { role, worker };
   registerEventLoopGauge(registry, labels);
   registerThreadCpuCounter(registry, labels);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { CMD_INDEX, PROTOCOL_ERRORS, REPLY_OK } from "@pkgindex/protocol";
+import { CMD_INDEX, CMD_QUERY, PROTOCOL_ERRORS, REPLY_FAIL, REPLY_OK } from "@pkgindex/protocol";
 import { describe, expect, it } from "vitest";
 import {
   aggregateMetrics,
@@ -55,6 +55,26 @@ describe("aggregateMetrics: one view over all threads", () => {
     expect(s.get('pkgindex_connections_accepted_total{worker="2"}')).toBe(4);
     expect(s.has('pkgindex_event_loop_utilization{role="io-worker",worker="1"}')).toBe(true);
     expect(s.has('pkgindex_event_loop_utilization{role="io-worker",worker="2"}')).toBe(true);
+  });
+
+  it("counts QUERYs answered by I/O workers from the read view with the state owner's commands", async () => {
+    const owner = new CommandStats();
+    owner.results[CMD_QUERY * 3 + REPLY_OK] = 2;
+    owner.results[CMD_INDEX * 3 + REPLY_OK] = 1;
+    const a = ioWorker(1, 0, 0, 0);
+    const b = ioWorker(2, 0, 0, 0);
+    a.stats.results[CMD_QUERY * 3 + REPLY_OK] = 10;
+    b.stats.results[CMD_QUERY * 3 + REPLY_OK] = 5;
+    b.stats.results[CMD_QUERY * 3 + REPLY_FAIL] = 3;
+    const snapshots = await Promise.all([
+      createThreadMetrics({ role: "state-owner", stats: owner, indexSize: indexOfFive }).snapshot(),
+      a.metrics.snapshot(),
+      b.metrics.snapshot(),
+    ]);
+    const s = samples(await aggregateMetrics(snapshots));
+    expect(s.get('pkgindex_commands_total{command="QUERY",result="OK"}')).toBe(17);
+    expect(s.get('pkgindex_commands_total{command="QUERY",result="FAIL"}')).toBe(3);
+    expect(s.get('pkgindex_commands_total{command="INDEX",result="OK"}')).toBe(1);
   });
 
   it("adds histograms bucket by bucket and takes the index size from its one owner", async () => {

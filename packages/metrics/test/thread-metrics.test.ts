@@ -54,6 +54,20 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(after.get("pkgindex_state_apply_seconds_count")).toBe(1);
   });
 
+  it("state owner: pkgindex_store_writable follows the store (1 by default), pkgindex_store_full_commits_total the refusals", async () => {
+    let writable = true;
+    const stats = new CommandStats();
+    const metrics = createThreadMetrics({ role: "state-owner", stats, storeWritable: () => writable });
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(1);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(0);
+    writable = false;
+    stats.fullCommits = 2;
+    expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(0);
+    expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(2);
+    const single = createThreadMetrics({ role: "single", stats: new CommandStats() });
+    expect((await scrape(single)).get("pkgindex_store_writable")).toBe(1);
+  });
+
   it("I/O worker: connections, rejections and protocol errors carry the right labels", async () => {
     const stats = new CommandStats();
     const metrics = createThreadMetrics({ role: "io-worker", stats, worker: 2 });
@@ -82,6 +96,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
 
     expect(io).toEqual(
       [
+        METRIC.commands,
         METRIC.connectionsOpen,
         METRIC.connectionsAccepted,
         METRIC.connectionsRejected,
@@ -97,6 +112,8 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
         METRIC.batchCommands,
         METRIC.applySeconds,
         METRIC.storeCommits,
+        METRIC.storeWritable,
+        METRIC.storeFullCommits,
         METRIC.packages,
         METRIC.edges,
         METRIC.eventLoopUtilization,

@@ -10,17 +10,27 @@
  * - At most one commit is in flight. Changes applied while it runs belong to
  *   the next one, which starts when it resolves: a commit never covers a
  *   change applied after it began, so a release never runs early.
- * - A failed commit releases nothing it covered, nor anything held after it:
- *   the pipeline stops for good and reports the error once.
+ * - A failed commit releases nothing as committed that it covered, nor
+ *   anything held after it. When the owner could undo all of it (the store
+ *   was only full), every such release runs with `false` (answer ERROR) and
+ *   the pipeline goes on; otherwise it stops for good and reports the error
+ *   once.
  */
 export interface CommitHooks {
   /** Makes everything changed so far durable; sync stores return void (or throw). */
   commit(): void | Promise<void>;
   /** Runs after a commit resolves and before its releases (publish the read view). */
   committed(): void;
-  /** The first failure; nothing is released after it. */
-  failed(err: unknown): void;
+  /**
+   * A commit failed. Return true when everything applied and not committed
+   * has been undone (every held release then runs with `false` and the
+   * pipeline goes on); false stops it for good: nothing is released after it.
+   */
+  failed(err: unknown): boolean;
 }
+
+/** Runs once the commit covering it is settled: `committed` false means its changes were undone (answer ERROR). */
+export type Release = (committed: boolean) => void;
 
 export class CommitPipeline {
   private readonly hooks: CommitHooks;
@@ -30,9 +40,9 @@ export class CommitPipeline {
   private failure: unknown = undefined;
   private hasFailed = false;
   /** Releases held since the in-flight commit (if any) began. */
-  private waiting: (() => void)[] = [];
+  private waiting: Release[] = [];
   /** Releases the in-flight commit covers. */
-  private covered: (() => void)[] = [];
+  private covered: Release[] = [];
   /** Settles when nothing is in flight or held (for stop()). */
   private idleWaiters: (() => void)[] = [];
 
@@ -57,7 +67,7 @@ export class CommitPipeline {
     this.dirty = true;
   }
 
-  hold(release: () => void): void {
+  hold(release: Release): void {
     if (this.hasFailed) return;
     this.waiting.push(release);
     this.schedule();
@@ -112,7 +122,7 @@ export class CommitPipeline {
     this.hooks.committed();
     const covered = this.covered;
     this.covered = [];
-    for (let i = 0; i < covered.length; i++) covered[i]();
+    for (let i = 0; i < covered.length; i++) covered[i](true);
     if (this.dirty || this.waiting.length > 0) {
       // What arrived while the commit ran goes out in the next one now.
       this.start();
@@ -122,11 +132,27 @@ export class CommitPipeline {
   };
 
   private fail(err: unknown): void {
-    this.hasFailed = true;
-    this.failure = err;
+    const covered = this.covered;
+    const waiting = this.waiting;
     this.covered = [];
     this.waiting = [];
-    this.hooks.failed(err);
+    // Failed for good unless the owner undoes everything: while it decides
+    // (its failure listeners run inside), nothing may be held or released,
+    // and `busy` stays true so no reply computed meanwhile goes out early.
+    this.hasFailed = true;
+    this.failure = err;
+    if (!this.hooks.failed(err)) {
+      this.wakeIdle();
+      return;
+    }
+    this.hasFailed = false;
+    this.failure = undefined;
+    this.inFlight = false;
+    // What was applied after the failed commit began may build on what it
+    // covered: it was undone with it, never to be committed on its own.
+    this.dirty = false;
+    for (let i = 0; i < covered.length; i++) covered[i](false);
+    for (let i = 0; i < waiting.length; i++) waiting[i](false);
     this.wakeIdle();
   }
 

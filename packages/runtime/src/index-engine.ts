@@ -1,9 +1,9 @@
 import { PkgIndexError } from "@pkgindex/errors";
 import { DependencyGraph, indexChanged, INDEX_CYCLE, INDEX_MISSING_DEPENDENCY, REMOVE_HAS_DEPENDENTS, REMOVE_REMOVED } from "@pkgindex/graph";
 import { CommandStats } from "@pkgindex/metrics";
-import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
-import { openStore, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
-import { CommitPipeline } from "./commit-pipeline.ts";
+import { CMD_INDEX, CMD_QUERY, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_FAIL, REPLY_OK, scanLine, type LineShape } from "@pkgindex/protocol";
+import { isStoreFull, openStore, type Store, type StoreKind, type SyncMode } from "@pkgindex/store";
+import { CommitPipeline, type Release } from "./commit-pipeline.ts";
 import type { ReadViewWriter } from "./read-view.ts";
 
 const NEWLINE = 10;
@@ -29,6 +29,13 @@ export interface ChangeListener {
 
 type FailureListener = (err: unknown) => void;
 
+/** Told when the store stops or starts accepting writes again (`reason`: why not, else ""). */
+export type WritableListener = (writable: boolean, reason: string) => void;
+
+/** First and longest wait between probes of a full store (doubling in between). */
+const PROBE_FIRST_MS = 100;
+const PROBE_MAX_MS = 5000;
+
 /**
  * The index's whole life, the same in both layouts: open the store, load it,
  * apply commands in arrival order (the server's linearization), group
@@ -37,6 +44,13 @@ type FailureListener = (err: unknown) => void;
  * only thread. It never exits the process: a failed commit or a corrupt
  * store is reported (a thrown PkgIndexError at open, `onFailure` later) and
  * the application decides what to do.
+ *
+ * A commit refused because the disk or quota is full (isStoreFull) is not a
+ * failure: the engine undoes in memory everything applied since the last
+ * commit that succeeded (graph undo journal, store rollback, unpublished
+ * changes dropped), answers every held command ERROR, and turns read-only
+ * (INDEX and REMOVE answered ERROR at once, QUERY as before) until a probe
+ * commit succeeds, retried with backoff.
  *
  * Commands are applied from the request bytes; names are decoded only to
  * hand a change to the store.
@@ -57,21 +71,47 @@ export class IndexEngine {
   private changeCount = 0;
   /** changes[0, publishable) are covered by the commit in flight (or done). */
   private publishable = 0;
+  /** The graph's undo mark when the commit in flight began: what it covers. */
+  private undoCovered = 0;
   private stopped = false;
+  private writableNow = true;
+  private readOnlyReason = "";
+  private readonly writableListeners: WritableListener[] = [];
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probeDelayMs = PROBE_FIRST_MS;
+  /** INDEX and REMOVE answered ERROR because the store was full. */
+  refusedWrites = 0;
 
   constructor(graph: DependencyGraph, store: Store) {
     this.graph = graph;
     this.store = store;
     this.durable = store.kind !== "memory";
+    if (this.durable) graph.enableUndo();
     this.pipeline = new CommitPipeline({
       commit: () => {
         this.publishable = this.changeCount;
+        this.undoCovered = graph.undoMark;
         this.stats.commits++;
         return this.store.commit();
       },
-      committed: () => this.publish(this.publishable),
+      committed: () => {
+        if (this.undoCovered > 0) {
+          // A real write succeeded: the next full disk starts its backoff afresh.
+          this.probeDelayMs = PROBE_FIRST_MS;
+          graph.forgetUndo(this.undoCovered);
+          this.undoCovered = 0;
+        }
+        this.publish(this.publishable);
+      },
       failed: (err) => {
-        for (const listener of this.failureListeners) listener(err);
+        if (!isStoreFull(err)) {
+          this.reportFailure(err);
+          return false;
+        }
+        this.stats.fullCommits++;
+        this.undoUncommitted();
+        this.enterReadOnly(err);
+        return true;
       },
     });
   }
@@ -113,6 +153,21 @@ export class IndexEngine {
     this.failureListeners.push(listener);
   }
 
+  /** Called when the store turns read-only (full) and when it accepts writes again. */
+  onWritableChange(listener: WritableListener): void {
+    this.writableListeners.push(listener);
+  }
+
+  /** False while the store is full: INDEX and REMOVE are answered ERROR. */
+  get writable(): boolean {
+    return this.writableNow;
+  }
+
+  /** Why the store is read-only ("" while writable). */
+  get notWritableReason(): string {
+    return this.readOnlyReason;
+  }
+
   /** Receives every change once it may be seen (after its commit). */
   setChangeListener(listener: ChangeListener): void {
     this.changeListener = listener;
@@ -129,12 +184,32 @@ export class IndexEngine {
   }
 
   /**
-   * Runs `release` once everything applied so far is committed and
-   * published, after every release held before it. Never runs after a
-   * failed commit.
+   * Runs `release(true)` once everything applied so far is committed and
+   * published, after every release held before it; `release(false)` when
+   * that commit was refused for a full store and everything it would have
+   * covered was undone (answer ERROR). Never runs after any other failed
+   * commit.
    */
-  hold(release: () => void): void {
+  hold(release: Release): void {
     this.pipeline.hold(release);
+  }
+
+  /**
+   * applyBatch, then hands the codes to `reply` once they may be seen: at
+   * once when nothing waits for a commit, else after it; if that commit was
+   * refused (full store) every code is ERROR, since the commands may have
+   * seen what was undone.
+   */
+  applyBatchAndReply(batch: Uint8Array, reply: (codes: Uint8Array) => void): void {
+    const count = this.applyBatch(batch);
+    if (!this.mustHold) {
+      reply(batch);
+      return;
+    }
+    this.hold((committed) => {
+      if (!committed) batch.fill(REPLY_ERROR, 0, count);
+      reply(batch);
+    });
   }
 
   /** Applies one validated line whose fields are in `shape`; returns its reply code. */
@@ -142,6 +217,7 @@ export class IndexEngine {
     const graph = this.graph;
     const results = this.stats.results;
     const command = shape.command;
+    if (command !== CMD_QUERY && !this.writableNow) return this.refuseWrite(command);
     if (command === CMD_INDEX) {
       const result = graph.indexBytes(buf, shape.nameStart, shape.nameEnd, shape.depsStart, shape.depsEnd);
       if (result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE) {
@@ -212,11 +288,87 @@ export class IndexEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.probeTimer !== null) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     try {
       await this.pipeline.settle();
     } finally {
       this.store.close();
     }
+  }
+
+  private refuseWrite(command: number): number {
+    this.stats.results[command * 3 + REPLY_ERROR]++;
+    this.refusedWrites++;
+    return REPLY_ERROR;
+  }
+
+  private reportFailure(err: unknown): void {
+    for (const listener of this.failureListeners) listener(err);
+  }
+
+  /**
+   * Back to the state of the last commit that succeeded: the graph's
+   * journal undone newest first, the store's pending batch dropped, and the
+   * changes not yet published forgotten, so no reader ever sees them.
+   */
+  private undoUncommitted(): void {
+    this.store.rollback();
+    this.graph.undoAll();
+    this.changeCount = 0;
+    this.publishable = 0;
+    this.undoCovered = 0;
+  }
+
+  private enterReadOnly(err: unknown): void {
+    const wasWritable = this.writableNow;
+    this.writableNow = false;
+    this.readOnlyReason = err instanceof Error ? err.message : String(err);
+    if (wasWritable) for (const listener of this.writableListeners) listener(false, this.readOnlyReason);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.stopped || this.probeTimer !== null) return;
+    const delay = this.probeDelayMs;
+    this.probeDelayMs = Math.min(PROBE_MAX_MS, delay * 2);
+    this.probeTimer = setTimeout(this.probe, delay);
+    // A read-only server that is told to stop must not wait for its next probe.
+    this.probeTimer.unref();
+  }
+
+  private readonly probe = (): void => {
+    this.probeTimer = null;
+    if (this.stopped) return;
+    // Store.probe() is synchronous for SQLite; a store whose writes are
+    // remote may return a promise, as commit() may.
+    let pending: unknown;
+    try {
+      pending = this.store.probe();
+    } catch (err) {
+      this.probeFailed(err);
+      return;
+    }
+    if (pending instanceof Promise) pending.then(this.probeSucceeded, (err: unknown) => this.probeFailed(err));
+    else this.probeSucceeded();
+  };
+
+  private readonly probeSucceeded = (): void => {
+    if (this.stopped || this.writableNow) return;
+    this.writableNow = true;
+    this.readOnlyReason = "";
+    for (const listener of this.writableListeners) listener(true, "");
+  };
+
+  private probeFailed(err: unknown): void {
+    if (this.stopped) return;
+    if (isStoreFull(err)) {
+      this.readOnlyReason = err instanceof Error ? err.message : String(err);
+      this.scheduleProbe();
+      return;
+    }
+    // Not a full disk any more but a broken one: as fatal as a failed commit.
+    this.reportFailure(err);
   }
 
   private logChange(id: number, indexed: number): void {

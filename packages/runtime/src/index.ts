@@ -3,3 +3,4 @@ export { createLogger, type Logger } from "./logger.ts";
 export type { DrainOutcome, RunningServer } from "./running-server.ts";
 export type { LogFormat, LogLevel, ServerConfig } from "./server-config.ts";
 export { startServer } from "./start-server.ts";
+export type { StoreHealth } from "./store-health-reporter.ts";

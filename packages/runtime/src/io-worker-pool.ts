@@ -75,7 +75,8 @@ export class IoWorkerPool {
   /** Hands checked TLS material to every thread, the spare included, and to threads started later. */
   async reloadTls(material: ServerTlsMaterial): Promise<void> {
     this.tls = material;
-    const spare = this.spare === null ? [] : [this.spare.then((w) => w.request("tls", material, START_DEADLINE_MS))];
+    // A spare that failed to start is not this reload's failure; a new one starts with `this.tls`.
+    const spare = this.spare === null ? [] : [this.spare.then((w) => w.request("tls", material, START_DEADLINE_MS), () => undefined)];
     await Promise.all([...this.active.map((w) => w.request("tls", material, START_DEADLINE_MS)), ...spare]);
   }
 

@@ -8,7 +8,8 @@ import { ReplyBatch } from "./reply-batch.ts";
  * Single-thread mode (--workers 0): commands are applied where they are
  * parsed, with no hop. A reply that must wait for a commit (the engine says
  * so) is held in this turn's ReplyBatch and released, in order, when the
- * commit covering it resolves; otherwise it is answered at once.
+ * commit covering it resolves (all ERROR if that commit was refused for a
+ * full store and undone); otherwise it is answered at once.
  */
 export class LocalDispatcher implements CommandDispatcher {
   private readonly engine: IndexEngine;
@@ -27,15 +28,16 @@ export class LocalDispatcher implements CommandDispatcher {
       batch = this.free.pop() ?? new ReplyBatch();
       this.current = batch;
       const held = batch;
-      this.engine.hold(() => this.release(held));
+      this.engine.hold((committed) => this.release(held, committed));
     }
     batch.add(conn, code);
     return REPLY_PENDING;
   }
 
-  private release(batch: ReplyBatch): void {
+  private release(batch: ReplyBatch, committed: boolean): void {
     if (this.current === batch) this.current = null;
-    batch.deliver();
+    if (committed) batch.deliver();
+    else batch.deliverErrors();
     this.free.push(batch);
   }
 }

@@ -1,3 +1,4 @@
+import { REPLY_ERROR } from "@pkgindex/protocol";
 import type { Connection } from "./connection.ts";
 
 /**
@@ -28,6 +29,12 @@ export class ReplyBatch {
   /** Adds a slot whose code comes later, in deliver(codes). */
   addPending(conn: Connection): void {
     this.conns[this.count++] = conn;
+  }
+
+  /** Resolves every slot with ERROR: the commands' effects were undone (a full store refused their commit). */
+  deliverErrors(): void {
+    this.codes.fill(REPLY_ERROR, 0, this.count);
+    this.deliver();
   }
 
   /**

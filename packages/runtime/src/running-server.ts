@@ -1,3 +1,4 @@
+import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
 /** How a drain ended. */
@@ -26,6 +27,8 @@ export interface RunningServer {
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
+  /** Whether the store accepts writes now (false while it is full: the server is read-only). */
+  storeHealth(): StoreHealth;
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**

@@ -5,6 +5,7 @@ import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { StoreHealthReporter } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
@@ -16,6 +17,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, tl
   logger.info({ ...loaded, store: config.store }, "index loaded");
   const fatal = new FatalSignal();
   const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1), tls);
+  const storeHealth = new StoreHealthReporter(engine, logger);
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
     server.cutOff();
@@ -32,9 +34,11 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, tl
     role: "single",
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    storeWritable: () => engine.writable,
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
+    storeHealth.close();
     try {
       await engine.stop();
       return undefined;
@@ -51,6 +55,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, tl
     threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
+    storeHealth: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
     metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);

@@ -13,6 +13,7 @@ import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
@@ -41,14 +42,15 @@ if (engine !== null) {
     role: "state-owner",
     stats: engine.stats,
     indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
+    storeWritable: () => engine.writable,
   });
+  // Logged here, with the state owner's role; the supervisor keeps the state for /readyz.
+  const storeHealth = new StoreHealthReporter(engine, logger, (health) => postEvent(parent, "store", { ...health }));
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
 
   const onBatch = (port: MessagePort, batch: Uint8Array): void => {
-    engine.applyBatch(batch);
-    if (!engine.mustHold) port.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    else engine.hold(() => port.postMessage(batch, [batch.buffer as ArrayBuffer]));
+    engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
   };
 
   serveControl(parent, {
@@ -69,6 +71,7 @@ if (engine !== null) {
       });
     },
     async stop(): Promise<{ storeError?: string }> {
+      storeHealth.close();
       try {
         await engine.stop();
         return {};

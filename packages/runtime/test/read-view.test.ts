@@ -41,9 +41,7 @@ async function layout() {
   let batches = 0;
   owner.on("message", (batch: Uint8Array) => {
     batches++;
-    engine.applyBatch(batch);
-    if (!engine.mustHold) owner.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    else engine.hold(() => owner.postMessage(batch, [batch.buffer as ArrayBuffer]));
+    engine.applyBatchAndReply(batch, (codes) => owner.postMessage(codes, [codes.buffer as ArrayBuffer]));
   });
   view.addPort(owner);
   const stats = new CommandStats();
@@ -73,6 +71,30 @@ describe("read view (in-process)", () => {
     expect(await reader.waitForReplies(2)).toEqual(["FAIL", "OK"]);
     expect(stats.localReads).toBe(2);
     expect(batchesSeen()).toBe(1);
+  });
+
+  it("changes undone after a full store refused their commit are never visible: ERROR to the writer, the old state from the view", async () => {
+    const { store, stats, port } = await layout();
+    const writer = await LineSocket.connect(port);
+    const reader = await LineSocket.connect(port);
+    writer.write("INDEX|a|\n");
+    while (store.pending === 0) await turns(1);
+    store.resolveNext();
+    expect(await writer.waitForReplies(1)).toEqual(["OK"]);
+
+    // x is a new name: interned in the shared name table, then undone.
+    writer.write("INDEX|x|\nREMOVE|a|\nQUERY|x|\n");
+    while (store.pending === 0) await turns(1);
+    store.full = true;
+    store.failNextFull();
+    expect(await writer.waitForReplies(4)).toEqual(["OK", "ERROR", "ERROR", "ERROR"]);
+    const localBefore = stats.localReads;
+    reader.write("QUERY|x|\nQUERY|a|\n");
+    expect(await reader.waitForReplies(2)).toEqual(["FAIL", "OK"]);
+    writer.write("QUERY|x|\nQUERY|a|\nINDEX|y|\n");
+    expect(await writer.waitForReplies(7)).toEqual(["OK", "ERROR", "ERROR", "ERROR", "FAIL", "OK", "ERROR"]);
+    expect(stats.localReads).toBe(localBefore + 4); // answered by the view itself
+    expect(store.pending).toBe(0);
   });
 
   it("a pipelined QUERY behind its own connection's INDEX goes to the state owner and sees it", async () => {

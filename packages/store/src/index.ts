@@ -3,6 +3,7 @@ export { parseBrew } from "./brew-format.ts";
 export { bulkLoad, type BulkLoadOptions } from "./bulk-load.ts";
 export { dumpBrew, dumpEntries } from "./dump.ts";
 export { databasePath, openStore } from "./open-store.ts";
+export { isStoreFull } from "./is-store-full.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export type { SqliteStore } from "./sqlite-store.ts";
 export type { Store, StoreKind, StoreOptions, SyncMode } from "./store-types.ts";

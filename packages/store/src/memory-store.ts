@@ -15,5 +15,9 @@ export class MemoryStore implements Store {
 
   commit(): void {}
 
+  rollback(): void {}
+
+  probe(): void {}
+
   close(): void {}
 }

@@ -35,6 +35,18 @@ const CODE_NAMES: Record<number, string> = {
   2067: "SQLITE_CONSTRAINT_UNIQUE",
 };
 
+/**
+ * SQLITE_FULL: the file system (or a quota, or max_page_count) refused to
+ * let the database grow. Nothing is wrong with what is stored, and a retry
+ * can succeed once space is back; every other failure of a write (an I/O
+ * error, a failed sync) may have lost data the kernel had accepted, so it is
+ * never retried.
+ */
+export function isSqliteFull(err: unknown): boolean {
+  const code = sqliteErrorCode(err);
+  return code !== undefined && (code & 0xff) === SQLITE_FULL;
+}
+
 /** One line for an operator: SQLite's message and its extended result code. */
 export function describeSqliteError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { PkgIndexError } from "@pkgindex/errors";
 import { dependencyOrder } from "./dependency-order.ts";
 import { GraphInconsistency, readGraph, type StoredGraph } from "./read-graph.ts";
-import { describeSqliteError } from "./sqlite-errors.ts";
+import { describeSqliteError, isSqliteFull } from "./sqlite-errors.ts";
 import type { LoadStats, Store } from "./store-types.ts";
 
 type Row = readonly unknown[];
@@ -24,6 +24,11 @@ export interface SqliteSettings {
  * transaction opened by the first statement that actually changes something;
  * commit() ends it with one COMMIT. Errors inside a batch are kept and
  * reported by commit(), which is where the caller decides to acknowledge.
+ *
+ * A batch refused because the disk or quota is full (SQLITE_FULL) is rolled
+ * back and reported as PKGI_DB_FULL; the store stays usable, so a later
+ * commit (or probe()) can succeed once space is back. Any other failure
+ * leaves the store failed for good.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -41,6 +46,7 @@ export class SqliteStore implements Store {
   readonly #begin: StatementSync;
   readonly #commit: StatementSync;
   readonly #rollback: StatementSync;
+  readonly #readApplicationId: StatementSync;
 
   #commits = 0;
   #inTransaction = false;
@@ -54,9 +60,9 @@ export class SqliteStore implements Store {
    * name -> id for names already looked up or inserted, so a put does not
    * run one SELECT per dependency: measured 1.4-2.3x less CPU per put.
    * Filled lazily; about 37 bytes per cached package (the name strings are
-   * the caller's, shared). It can
-   * hold ids of a rolled-back batch only once the store is failed or closed,
-   * when nothing reads it any more.
+   * the caller's, shared). Emptied by every rollback: a rolled-back insert's
+   * rowid is handed out again to the next insert, so a cached id of the
+   * rolled-back batch would point at another package.
    */
   readonly #idCache = new Map<string, number>();
 
@@ -78,6 +84,7 @@ export class SqliteStore implements Store {
     this.#begin = prepare("BEGIN IMMEDIATE");
     this.#commit = prepare("COMMIT");
     this.#rollback = prepare("ROLLBACK");
+    this.#readApplicationId = prepare("PRAGMA application_id");
   }
 
   get commits(): number {
@@ -155,19 +162,47 @@ export class SqliteStore implements Store {
     if (this.#failed !== undefined) throw this.#failed;
     if (this.#batchError !== undefined) {
       const err = this.#batchError;
-      this.#batchError = undefined;
-      this.#rollbackQuietly();
+      this.rollback();
       throw this.#fail(err);
     }
     if (!this.#inTransaction) return; // nothing changed: no transaction, no write
     try {
       this.#commit.run();
     } catch (err) {
-      this.#rollbackQuietly();
+      this.rollback();
       throw this.#fail(err);
     }
     this.#inTransaction = false;
     this.#commits++;
+  }
+
+  rollback(): void {
+    this.#checkOpen();
+    this.#batchError = undefined;
+    this.#rollbackQuietly();
+    this.#idCache.clear();
+  }
+
+  /**
+   * Commits one write that changes nothing (page 1 rewritten with the same
+   * application_id), to learn whether the database can grow again: the
+   * smallest real commit. Throws like commit().
+   */
+  probe(): void {
+    this.#checkOpen();
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#inTransaction || this.#batchError !== undefined) throw new Error("store: probe() called with an uncommitted batch");
+    try {
+      this.#beginIfNeeded();
+      const applicationId = Number((this.#readApplicationId.get() as unknown as Row)[0]);
+      // A PRAGMA cannot take a bound parameter; the value is an integer SQLite gave us.
+      this.#db.exec(`PRAGMA application_id = ${applicationId}`);
+      this.#commit.run();
+      this.#inTransaction = false;
+    } catch (err) {
+      this.rollback();
+      throw this.#fail(err);
+    }
   }
 
   close(): void {
@@ -251,8 +286,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The error a failed commit reports; unless the disk was only full, the store is failed from now on. */
   #fail(err: unknown): PkgIndexError {
-    this.#failed = new PkgIndexError("PKGI_DB_COMMIT_FAILED", { path: this.path, reason: describeSqliteError(err) }, { cause: err });
+    const details = { path: this.path, reason: describeSqliteError(err) };
+    if (isSqliteFull(err)) return new PkgIndexError("PKGI_DB_FULL", details, { cause: err });
+    this.#failed = new PkgIndexError("PKGI_DB_COMMIT_FAILED", details, { cause: err });
     return this.#failed;
   }
 

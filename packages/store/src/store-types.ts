@@ -48,9 +48,21 @@ export interface Store {
    * Commits everything recorded since the last commit as ONE transaction
    * (group commit). No-op (no write, no transaction) when nothing changed.
    * Throws PkgIndexError("PKGI_DB_COMMIT_FAILED") when the batch cannot be
-   * made durable; the store then refuses all further writes.
+   * made durable; the store then refuses all further writes. Throws
+   * PkgIndexError("PKGI_DB_FULL") when only space ran out (isStoreFull):
+   * nothing of the batch is stored, and the store stays usable.
    */
   commit(): void;
+  /**
+   * Drops everything recorded since the last commit began, committing
+   * nothing (the caller undid those changes). No-op when nothing is pending.
+   */
+  rollback(): void;
+  /**
+   * Commits a write that changes nothing, to learn whether the store accepts
+   * writes again after PKGI_DB_FULL. Throws like commit().
+   */
+  probe(): void;
   /** Transactions committed so far. */
   readonly commits: number;
   /** Closes the store; an uncommitted batch is rolled back, never committed. */

@@ -256,10 +256,12 @@ describe("sqlite store: failed commits", () => {
     expect(contents(open(dir)).size).toBe(0);
   });
 
-  it("fails the commit when writing the WAL fails (file size limit, as on a full disk), and keeps every earlier commit", () => {
+  it("fails the commit for good when writing the WAL fails with an I/O error (past a file size limit), and keeps every earlier commit", () => {
     const dir = tempDir();
     // ulimit -f is in KiB for bash; Node ignores SIGXFSZ, so writes past the
-    // limit fail with EFBIG and SQLite reports an I/O error at COMMIT.
+    // limit fail with EFBIG and SQLite reports an I/O error at COMMIT
+    // (SQLITE_IOERR_WRITE, not SQLITE_FULL: only ENOSPC is a full disk), which
+    // is never retried.
     const child = spawnSync(
       "bash",
       ["-c", 'ulimit -f 1024 && exec "$0" "$@"', process.execPath, join(fixturesDir, "fill-disk.ts"), dir],
@@ -276,7 +278,7 @@ describe("sqlite store: failed commits", () => {
       again: string;
     };
     expect(report.code).toBe("PKGI_DB_COMMIT_FAILED");
-    expect(report.message).toMatch(/I\/O error|disk|full/i);
+    expect(report.message).toMatch(/I\/O error.*SQLITE_IOERR/);
     expect(report.committed).toBeGreaterThan(0);
     expect(report.commits).toBe(report.committed);
     expect(report.again).toBe("PKGI_DB_COMMIT_FAILED");
@@ -284,6 +286,51 @@ describe("sqlite store: failed commits", () => {
     const names = [...contents(open(dir)).keys()];
     expect(names).toHaveLength(report.committed * 100);
     expect(names.some((n) => n.startsWith(`b${report.failedBatch}-`))).toBe(false);
+  });
+});
+
+describe("sqlite store: rollback and probe", () => {
+  it("rollback() drops the batch, and a rolled-back insert's id is not taken for the package that gets it next", () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.putPackage("a", [], 0);
+    store.commit();
+    store.putPackage("x", ["a"], 1); // inserted in the batch, then dropped
+    store.rollback();
+    store.putPackage("y", [], 0); // SQLite hands out x's rowid again
+    store.commit();
+    store.putPackage("x", [], 0); // must insert x, not mistake y's row for it
+    store.commit();
+    store.close();
+    expect(contents(open(dir))).toEqual(
+      new Map([
+        ["a", []],
+        ["x", []],
+        ["y", []],
+      ]),
+    );
+  });
+
+  it("probe() commits a write that changes nothing, and fails on a store that refuses writes", () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.putPackage("a", [], 0);
+    store.putPackage("b", ["a"], 1);
+    store.commit();
+    const before = fileTimes(dir);
+    store.probe();
+    expect(fileTimes(dir)).not.toEqual(before); // it did write
+    store.close();
+    const again = open(dir);
+    expect(contents(again)).toEqual(
+      new Map([
+        ["a", []],
+        ["b", ["a"]],
+      ]),
+    );
+    again.close();
+    const readOnly = open(dir, { readOnly: true });
+    expect(refusal(() => readOnly.probe())).toMatchObject(failedWith("PKGI_DB_COMMIT_FAILED"));
   });
 });
 
