@@ -162,6 +162,8 @@ function parser(argv: string[]) {
         depths: { type: "string", default: "1,8", describe: "Depths of the steady runs, comma-separated" },
         duration: { type: "number", default: 2, describe: "Seconds measured per figure" },
         "handshake-loops": { type: "number", default: 16, describe: "Concurrent connect-handshake-QUERY-close loops" },
+        plain: { type: "boolean", default: true, describe: "Also each layout over plain TCP (--no-plain to skip)" },
+        haproxy: { type: "boolean", default: true, describe: "Also HAProxy terminating TLS (docker/haproxy-tls.cfg) in front of plain --workers 0 (--no-haproxy to skip)" },
       }),
     )
     .command("commits", "Commits per second and commands per batch and per commit under churn, from pkgindex's own /metrics", (y) =>
@@ -410,6 +412,8 @@ async function tlsCommand(args: Record<string, unknown>): Promise<number> {
       depths: intList("depths", args.depths as string, 1, 100_000),
       durationMs: positive("duration", args.duration as number) * 1000,
       handshakeLoops: intIn("handshake-loops", args["handshake-loops"] as number, 1, 1000),
+      plain: args.plain as boolean,
+      haproxy: args.haproxy as boolean,
       log: printJson,
     });
     console.log(`\n${tlsTable(rows)}`);

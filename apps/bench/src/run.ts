@@ -24,6 +24,8 @@ export interface LoadOptions {
   indexedShare: number;
   /** The server's pid, for its CPU and memory. */
   pid?: number;
+  /** Other processes whose CPU counts as the server's (a TLS-terminating HAProxy in front of it). */
+  alsoPids?: number[];
   onProgress?: (p: { elapsedMs: number; durationMs: number; replies: number; measuring: boolean }) => void;
 }
 
@@ -134,6 +136,7 @@ export class LoadPool {
     };
 
     const cpu0 = o.pid !== undefined ? cpuSnapshot(o.pid) : null;
+    const also0 = (o.alsoPids ?? []).map((pid) => cpuSnapshot(pid));
     const bench0 = process.cpuUsage();
     const t0 = performance.now();
     Atomics.store(control, PHASE, PHASE_MEASURE);
@@ -145,6 +148,7 @@ export class LoadPool {
     }
     const t1 = performance.now();
     const cpu1 = o.pid !== undefined ? cpuSnapshot(o.pid) : null;
+    const also1 = (o.alsoPids ?? []).map((pid) => cpuSnapshot(pid));
     const bench1 = process.cpuUsage(bench0);
     const mem = o.pid !== undefined ? memory(o.pid) : null;
     Atomics.store(control, PHASE, PHASE_STOP);
@@ -161,6 +165,13 @@ export class LoadPool {
     let server: LoadResult["server"] = null;
     if (o.pid !== undefined && cpu0 !== null && cpu1 !== null) {
       const d = cpuDelta(cpu0, cpu1);
+      also0.forEach((before, i) => {
+        const after = also1[i];
+        if (before === null || after === null) return;
+        const extra = cpuDelta(before, after);
+        d.totalUs += extra.totalUs;
+        d.byName.push(...extra.byName);
+      });
       server = {
         pid: o.pid,
         cpuUsPerRequest: total > 0 ? d.totalUs / total : 0,

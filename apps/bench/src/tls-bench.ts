@@ -1,48 +1,89 @@
+import net from "node:net";
+import path from "node:path";
 import tls from "node:tls";
-import { makeTestPki } from "@pkgindex/server-process";
+import { spawnSync } from "node:child_process";
+import { freePort, makeTestPki, startShellServer, type TestPki } from "@pkgindex/server-process";
 import { clientTlsOptions } from "@pkgindex/tls";
 import { orDash } from "./format.ts";
 import { populate } from "./populate.ts";
-import { cpuDelta, cpuSnapshot } from "./proc.ts";
+import { cpuDelta, cpuSnapshot, type CpuSnapshot } from "./proc.ts";
 import { markdownTable } from "./report.ts";
 import type { LoadOptions, LoadPool } from "./run.ts";
-import { startPkgindex } from "./server.ts";
+import { REPO_ROOT, shellQuote, startPkgindex } from "./server.ts";
 import { median } from "./stats.ts";
 import { buildWorkload, type DataSource, loadData } from "./workload.ts";
 
 export interface TlsRound {
-  workers: number;
-  /** New connections per second, each a full handshake (no resumption) and one QUERY. */
+  label: string;
+  /** New connections per second: connect (TLS: a full handshake, no resumption), one QUERY, close. */
   handshakesPerSec: number;
-  /** Server CPU (all threads) per such connection. */
+  /** Server CPU (every thread; HAProxy's too when it terminates TLS) per such connection. */
   cpuUsPerHandshake: number;
-  /** Steady rps and server CPU per request over TLS, 100 connections, mixed, by depth. */
-  steady: { depth: number; rps: number; cpuUsPerRequest: number }[];
+  /** Steady rps and server CPU per request, 100 connections, mixed, by depth. */
+  steady: { depth: number; rps: number; cpuUsPerRequest: number; threads: [string, number][] }[];
+  /** Server CPU per connection, by thread name (µs). */
+  handshakeThreads: [string, number][];
 }
 
 export interface TlsBenchOptions {
   modes: number[];
   rounds: number;
   durationMs: number;
-  /** Concurrent connect-handshake-QUERY-close loops. */
+  /** Concurrent connect-QUERY-close loops. */
   handshakeLoops: number;
   depths: number[];
+  /** Also each layout over plain TCP. */
+  plain: boolean;
+  /** Also HAProxy terminating TLS (docker/haproxy-tls.cfg) in front of plain --workers 0. */
+  haproxy: boolean;
   log: (record: object) => void;
 }
 
-/**
- * Opens connections in `loops` parallel loops for `durationMs`: TLS
- * connect, one QUERY, close, again. Each is a full handshake (no session is
- * offered back). Returns how many finished and the server's CPU meanwhile.
- */
-async function handshakes(port: number, options: tls.ConnectionOptions, loops: number, durationMs: number, pid: number): Promise<{ count: number; seconds: number; cpuUs: number }> {
-  const before = cpuSnapshot(pid);
+/** A server under test: where clients connect, how, and whose CPU counts. */
+interface Target {
+  port: number;
+  tls: tls.ConnectionOptions | undefined;
+  pids: number[];
+  stop(): Promise<unknown>;
+}
+
+interface Variant {
+  label: string;
+  start(): Promise<Target>;
+}
+
+function snapshot(pids: number[]): (CpuSnapshot | null)[] {
+  return pids.map((pid) => cpuSnapshot(pid));
+}
+
+/** Server CPU between two snapshots, in µs, in all and by thread name. */
+function cpuBetween(before: (CpuSnapshot | null)[], after: (CpuSnapshot | null)[]): { totalUs: number; byName: [string, number][] } {
+  let totalUs = 0;
+  const byName: [string, number][] = [];
+  before.forEach((b, i) => {
+    const a = after[i];
+    if (b === null || a === null) {
+      totalUs = Number.NaN;
+      return;
+    }
+    const d = cpuDelta(b, a);
+    totalUs += d.totalUs;
+    byName.push(...d.byName);
+  });
+  return { totalUs, byName };
+}
+
+/** Connect-QUERY-close in `loops` parallel loops for `durationMs`. */
+async function connections(port: number, options: tls.ConnectionOptions | undefined, loops: number, durationMs: number): Promise<{ count: number; seconds: number }> {
   const t0 = performance.now();
   const until = t0 + durationMs;
   let count = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
-      const s = tls.connect({ ...options, host: "127.0.0.1", port }, () => s.write("QUERY|tls-bench|\n"));
+      const s =
+        options === undefined
+          ? net.connect({ host: "127.0.0.1", port }, () => s.write("QUERY|tls-bench|\n"))
+          : tls.connect({ ...options, host: "127.0.0.1", port }, () => s.write("QUERY|tls-bench|\n"));
       s.once("data", () => {
         count++;
         s.destroy();
@@ -55,43 +96,121 @@ async function handshakes(port: number, options: tls.ConnectionOptions, loops: n
       while (performance.now() < until) await one();
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const after = cpuSnapshot(pid);
-  return { count, seconds, cpuUs: before !== null && after !== null ? cpuDelta(before, after).totalUs : Number.NaN };
+  return { count, seconds: (performance.now() - t0) / 1000 };
+}
+
+function variants(o: TlsBenchOptions, pki: TestPki, client: tls.ConnectionOptions): Variant[] {
+  const tlsFlags = ["--tls-port", "0", "--tls-cert", pki.serverCert, "--tls-key", pki.serverKey, "--tls-ca", pki.ca, "--tls-client-auth", "require"];
+  const out: Variant[] = [];
+  for (const m of o.modes) {
+    out.push({
+      label: `tls w${m}`,
+      async start() {
+        const s = await startPkgindex(["--admin-port", "0", "--workers", String(m), "--store", "memory", "--tls-only", ...tlsFlags]);
+        return { port: s.tlsPort, tls: client, pids: [s.child.pid!], stop: () => s.stop() };
+      },
+    });
+    if (o.plain) {
+      out.push({
+        label: `plain w${m}`,
+        async start() {
+          const s = await startPkgindex(["--admin-port", "0", "--workers", String(m), "--store", "memory"]);
+          return { port: s.port, tls: undefined, pids: [s.child.pid!], stop: () => s.stop() };
+        },
+      });
+    }
+  }
+  if (o.haproxy) {
+    out.push({
+      label: "haproxy-tls → plain w0",
+      async start() {
+        const admin = await freePort();
+        const s = await startPkgindex([
+          "--admin-host", "127.0.0.1", "--admin-port", String(admin), "--workers", "0", "--store", "memory",
+          "--proxy-protocol", "v2", "--proxy-trusted", "127.0.0.1/32", "--writers", "cn:writer", ...tlsFlags,
+        ]);
+        const crt = path.join(pki.dir, "haproxy.pem");
+        spawnSync("sh", ["-c", `cat ${shellQuote(pki.serverCert)} ${shellQuote(pki.serverKey)} > ${shellQuote(crt)}`]);
+        const env = {
+          HAPROXY_BIND_ADDR: "127.0.0.1",
+          HAPROXY_PASSTHROUGH_PORT: String(await freePort()),
+          HAPROXY_CRT: crt,
+          HAPROXY_CA: pki.ca,
+          PKGINDEX_BACKEND_ADDR: "127.0.0.1",
+          PKGINDEX_BACKEND_PORT: String(s.port),
+          PKGINDEX_BACKEND_TLS_PORT: String(s.tlsPort),
+          PKGINDEX_ADMIN_PORT: String(admin),
+        };
+        const cfg = path.join(REPO_ROOT, "docker/haproxy-tls.cfg");
+        const h = await startShellServer("haproxy", `env HAPROXY_TLS_PORT={port} haproxy -db -f ${shellQuote(cfg)}`, { env });
+        return {
+          port: h.port,
+          tls: client,
+          pids: [s.child.pid!, h.pid],
+          stop: async () => {
+            await h.stop();
+            await s.stop();
+          },
+        };
+      },
+    });
+  }
+  return out;
 }
 
 /**
- * TLS cost by layout: per round, every --workers mode in turn (interleaved),
- * a fresh pkgindex (memory store) with a TLS port and a throwaway
- * certificate: new-connection handshakes per second and steady rps over
- * TLS, with the server's CPU per handshake and per request. The handshake
- * clients run on this process's main thread, sharing the machine.
+ * TLS cost by layout, one interleaved run: per round every variant in turn
+ * (pkgindex over TLS for each --workers mode; optionally the same over
+ * plain TCP, and HAProxy terminating TLS in front of plain --workers 0),
+ * each a fresh server (memory store) with a throwaway PKI and client
+ * certificates required: steady rps at 100 connections (mix `mixed`, each
+ * depth) and new connections per second, with the server's CPU per request
+ * and per connection, in all and per thread. The handshake clients run on
+ * this process's main thread, so on a small machine they bound the rate;
+ * CPU per handshake is the figure that compares layouts.
  */
 export async function runTlsBench(pool: LoadPool, o: TlsBenchOptions): Promise<TlsRound[]> {
+  if (o.haproxy && spawnSync("haproxy", ["-v"]).status !== 0) throw new Error("haproxy is not installed (apt-get install haproxy), or pass --no-haproxy");
   const pki = makeTestPki();
   const source: DataSource = { packages: 10_000, dataSeed: 1 };
   const workload = buildWorkload(loadData(source), 0.5);
-  const client = clientTlsOptions({ ca: pki.ca, servername: "localhost" });
+  const client = { ...clientTlsOptions({ ca: pki.ca, cert: pki.writerCert, key: pki.writerKey, servername: "localhost" }) };
   const rounds: TlsRound[] = [];
   try {
     for (let round = 0; round < o.rounds; round++) {
-      for (const workers of o.modes) {
-        const server = await startPkgindex(["--admin-port", "0", "--workers", String(workers), "--store", "memory", "--tls-port", "0", "--tls-cert", pki.serverCert, "--tls-key", pki.serverKey]);
+      for (const variant of variants(o, pki, client)) {
+        const target = await variant.start();
         try {
-          const pid = server.child.pid!;
-          await populate("127.0.0.1", server.tlsPort, workload, undefined, client);
+          await populate("127.0.0.1", target.port, workload, undefined, target.tls);
           const steady: TlsRound["steady"] = [];
           for (const depth of o.depths) {
-            const load: LoadOptions = { host: "127.0.0.1", port: server.tlsPort, tls: client, connections: 100, depth, mix: "mixed", malformed: 0, seed: round, source, indexedShare: 0.5, durationMs: o.durationMs, warmupMs: 300, pid };
+            // Server CPU is taken over the measured window only: after the 100 handshakes and the warm-up.
+            const load: LoadOptions = {
+              host: "127.0.0.1", port: target.port, tls: target.tls, connections: 100, depth, mix: "mixed", malformed: 0, seed: round, source,
+              indexedShare: 0.5, durationMs: o.durationMs, warmupMs: 300, pid: target.pids[0], alsoPids: target.pids.slice(1),
+            };
             const r = await pool.run(load);
-            steady.push({ depth, rps: r.rps, cpuUsPerRequest: r.server?.cpuUsPerRequest ?? Number.NaN });
+            steady.push({
+              depth,
+              rps: r.rps,
+              cpuUsPerRequest: r.server?.cpuUsPerRequest ?? Number.NaN,
+              threads: (r.server?.threads ?? []).map((t) => [t.name, t.usPerRequest]),
+            });
           }
-          const h = await handshakes(server.tlsPort, client, o.handshakeLoops, o.durationMs, pid);
-          const row: TlsRound = { workers, handshakesPerSec: h.count / h.seconds, cpuUsPerHandshake: h.cpuUs / h.count, steady };
+          const before = snapshot(target.pids);
+          const h = await connections(target.port, target.tls, o.handshakeLoops, o.durationMs);
+          const cpu = cpuBetween(before, snapshot(target.pids));
+          const row: TlsRound = {
+            label: variant.label,
+            handshakesPerSec: h.count / h.seconds,
+            cpuUsPerHandshake: cpu.totalUs / h.count,
+            steady,
+            handshakeThreads: cpu.byName.map(([n, us]) => [n, us / h.count]),
+          };
           rounds.push(row);
           o.log({ round, ...row });
         } finally {
-          await server.stop();
+          await target.stop();
         }
       }
     }
@@ -104,15 +223,15 @@ export async function runTlsBench(pool: LoadPool, o: TlsBenchOptions): Promise<T
 const spread = (values: number[], digits: number) =>
   `${orDash(median(values), digits)} (${orDash(Math.min(...values), digits)}–${orDash(Math.max(...values), digits)})`;
 
-/** Medians over rounds, with min–max, per layout. */
+/** Medians over rounds, with min–max, per variant. */
 export function tlsTable(rounds: readonly TlsRound[]): string {
-  const modes = [...new Set(rounds.map((r) => r.workers))];
+  const labels = [...new Set(rounds.map((r) => r.label))];
   const depths = rounds[0]?.steady.map((s) => s.depth) ?? [];
-  const header = ["layout", "handshakes/s", "srv µs/handshake", ...depths.flatMap((d) => [`rps d${d}`, `srv µs/req d${d}`])];
-  const rows = modes.map((w) => {
-    const mine = rounds.filter((r) => r.workers === w);
+  const header = ["server", "connections/s", "srv µs/connection", ...depths.flatMap((d) => [`rps d${d}`, `srv µs/req d${d}`])];
+  const rows = labels.map((label) => {
+    const mine = rounds.filter((r) => r.label === label);
     return [
-      `w${w}`,
+      label,
       spread(mine.map((r) => r.handshakesPerSec), 0),
       spread(mine.map((r) => r.cpuUsPerHandshake), 0),
       ...depths.flatMap((d, i) => [spread(mine.map((r) => r.steady[i].rps), 0), spread(mine.map((r) => r.steady[i].cpuUsPerRequest), 1)]),
