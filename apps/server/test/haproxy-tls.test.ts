@@ -14,7 +14,7 @@ import { clientTls, tlsServeArgs } from "./support/tls.ts";
 // --writers cn:writer decides who writes.
 const CONFIG = path.join(REPO_ROOT, "docker/haproxy-tls.cfg");
 
-describe("behind HAProxy: TLS passthrough and TLS termination with send-proxy-v2-ssl-cn", () => {
+describe.each([0, 3])("behind HAProxy: TLS passthrough and TLS termination with send-proxy-v2-ssl-cn, --workers %i", (workers) => {
   let pki: TestPki;
   let server: ServerProcess;
   let haproxy: ChildProcess;
@@ -28,7 +28,7 @@ describe("behind HAProxy: TLS passthrough and TLS termination with send-proxy-v2
     fs.writeFileSync(crt, fs.readFileSync(pki.serverCert, "utf8") + fs.readFileSync(pki.serverKey, "utf8"));
     server = await startServer(
       [
-        "--workers", "3", "--store", "memory", "--log-level", "debug", "--proxy-protocol", "v2", "--proxy-trusted", "127.0.0.1/32",
+        "--workers", String(workers), "--store", "memory", "--log-level", "debug", "--proxy-protocol", "v2", "--proxy-trusted", "127.0.0.1/32",
         "--writers", "cn:writer", ...tlsServeArgs(pki, "require"),
       ],
       {},

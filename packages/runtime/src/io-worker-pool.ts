@@ -1,8 +1,8 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { retireSnapshot, type MetricsSnapshot, type SupervisorMetrics } from "@pkgindex/metrics";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient } from "./control-channel.ts";
 import type { Logger } from "./logger.ts";
-import type { ServerTlsMaterial } from "@pkgindex/tls";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";

@@ -2,13 +2,13 @@
 // validates, answers malformed lines, forwards valid ones to the state owner.
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { CommandStats, createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
 import { ConnectionServer } from "./connection-server.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewReader } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
-import type { ServerTlsMaterial } from "@pkgindex/tls";
 import type { ListenPorts } from "./server-config.ts";
 import type { IoWorkerData } from "./thread-messages.ts";
 

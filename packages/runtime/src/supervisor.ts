@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
 import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
+import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
@@ -8,7 +9,6 @@ import { portInUse } from "./listen.ts";
 import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
-import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { nextEvent } from "./thread-events.ts";
