@@ -2,8 +2,12 @@ import net from "node:net";
 import { makeTestPki, type TestPki } from "@pkgindex/server-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LineClient } from "./support/line-client.ts";
+import { pkgindexEntry } from "./support/pkgindex-entry.ts";
 import { adminGet, startServer } from "./support/server-process.ts";
 import { captureClientHello, clientTls, closedWith, series, tlsServeArgs } from "./support/tls.ts";
+
+// The bundle when it is current (about twice as quick to start), else the sources.
+const ENTRY = pkgindexEntry().file;
 
 let pki: TestPki;
 let hello: Buffer;
@@ -31,7 +35,7 @@ describe.each([0, 3])("--tls-handshake-timeout, --workers %i", (workers) => {
     const server = await startServer(
       ["--workers", String(workers), "--store", "memory", "--tls-handshake-timeout", "2", "--max-connections", String(PARKED + 10), ...tlsServeArgs(pki, "optional")],
       {},
-      { admin: true },
+      { admin: true, entry: ENTRY },
     );
     const parked = await Promise.all(Array.from({ length: PARKED }, () => park(server.tlsPort)));
     // While they are parked, a real client is served, over TLS and plain TCP.
@@ -52,7 +56,7 @@ describe.each([0, 3])("--tls-handshake-timeout, --workers %i", (workers) => {
     const server = await startServer(
       ["--workers", String(workers), "--store", "memory", "--tls-handshake-timeout", "1", "--max-connections", "3", ...tlsServeArgs(pki, "off")],
       {},
-      { admin: true },
+      { admin: true, entry: ENTRY },
     );
     const parked = await Promise.all(Array.from({ length: 4 }, () => park(server.tlsPort)));
     // One of the four is over the limit and closed at once; the other three by the timeout.
