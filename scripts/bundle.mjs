@@ -4,9 +4,9 @@
 import { build } from "esbuild";
 
 /**
- * @param {{ entryPoints: Record<string, string>, external?: string[] }} options
+ * @param {{ entryPoints: Record<string, string>, external?: string[], define?: Record<string, string> }} options
  */
-export function bundleApp({ entryPoints, external = [] }) {
+export function bundleApp({ entryPoints, external = [], define = {} }) {
   return build({
     entryPoints,
     outdir: "dist",
@@ -16,6 +16,7 @@ export function bundleApp({ entryPoints, external = [] }) {
     target: "node24",
     sourcemap: true,
     external,
+    define,
     banner: {
       js: "import { createRequire as __pkgindexCreateRequire } from 'node:module'; const require = __pkgindexCreateRequire(import.meta.url);",
     },

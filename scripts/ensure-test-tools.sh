@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools the integration tests drive (HAProxy for the
-# load-balancer end-to-end test, nc for the README's quick-start line,
+# load-balancer end-to-end test, nc and curl for README lines, systemd-analyze
+# for the systemd unit,
 # PostgreSQL 15 for @pkgindex/store-postgres, whose tests initdb a throwaway
 # cluster) when missing. Part of `pnpm test`, so the
 # README's one test command works on a fresh machine. Debian/apt only; on a
@@ -11,6 +12,10 @@ missing=()
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 # The README's quick-start line is tested as written, through nc.
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
+# The docker README's readiness line is tested as written, through curl.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# deploy/pkgindex.service is checked with systemd-analyze verify.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The server binaries, not only the client: Debian's postgresql-15 puts them
 # here (and creates the postgres user the tests run initdb as).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)

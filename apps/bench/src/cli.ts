@@ -6,14 +6,22 @@ import { ServerStartError, type ShellServer, startShellServer } from "@pkgindex/
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import yargs from "yargs";
-import { compare, type Mode } from "./compare.ts";
+import { BaselineError, figuresOf, machineWarning, readBaseline, regressionLine, regressions } from "./baseline.ts";
+import { closedShapes, compare, type CompareResult, type Mode, type Shape, shapeLabel } from "./compare.ts";
+import { factsLine, runFacts, type RunFacts } from "./facts.ts";
 import { int, loadLabel, micros, progressBar, RESULT_HEADER, resultRow, table } from "./format.ts";
+import { NoFreePortError, parsePortRange, PortPicker } from "./port-range.ts";
+import { rssChart } from "./rss-chart.ts";
+import { soak, soakTable, writeSoakReport } from "./soak.ts";
+import { type SpreadCheck, spreadWarnings } from "./spread-warnings.ts";
+import { formatSweep, writeSweepReport } from "./sweep-report.ts";
 import { populate, PopulateError } from "./populate.ts";
 import { doublingSteps, findKnee } from "./ramp.ts";
 import { displayCommand, formatCompare, writeReport } from "./report.ts";
 import { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
 import { commitsTable, runCommits } from "./commits.ts";
 import { rssTable, runRss } from "./rss.ts";
+import { attachCommandLineValues } from "./command-line-values.ts";
 import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
 import { runStartup, startupTable } from "./startup.ts";
 import { parseLoad, runYardsticks, yardstickTable } from "./yardsticks.ts";
@@ -24,8 +32,10 @@ export const EXIT_OK = 0;
 export const EXIT_ERRORS = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANNOT_RUN = 3;
+/** A figure is worse than --baseline-file's by more than --threshold. */
+export const EXIT_REGRESSION = 4;
 
-export const PATTERNS = ["sequential", "closed", "pipelined", "open", "ramp"] as const;
+export const PATTERNS = ["sequential", "closed", "pipelined", "open", "ramp", "churn"] as const;
 
 class UsageError extends Error {}
 
@@ -62,8 +72,12 @@ const COMMON = {
   packages: { type: "number", default: 10000, describe: "Packages for the built-in generator" },
   "data-seed": { type: "number", default: 1, describe: "Seed of the generated data" },
   "indexed-share": { type: "number", default: 0.5, describe: "Share of packages (a dependency-closed prefix) indexed before the run" },
-  json: { type: "boolean", default: false, describe: "Print results as JSON on stdout" },
+  json: { type: "boolean", default: false, describe: "Print results as JSON on stdout (with the commit, the machine and the CPU figures)" },
   progress: { type: "boolean", describe: "Progress bar on stderr (default: when stderr is a terminal)" },
+  "max-spread": { type: "number", default: 10, describe: "Warn when a figure's rounds (or a single run's intervals) disagree by more than this percent of their median" },
+  "baseline-file": { type: "string", describe: "A saved --json output of the same command: exit 4 with one line when a figure is worse by more than --threshold" },
+  threshold: { type: "number", default: 10, describe: "Percent a figure (rps, connections/s, p99, server CPU per request) may be worse than --baseline-file's" },
+  "port-range": { type: "string", describe: "Ports for the servers the bench starts, LO-HI (default: the OS picks)" },
 } as const;
 
 function commonOptions(args: Record<string, unknown>) {
@@ -87,11 +101,82 @@ function commonOptions(args: Record<string, unknown>) {
     indexedShare: share,
     json: args.json as boolean,
     progress: (args.progress as boolean | undefined) ?? process.stderr.isTTY === true,
+    maxSpread: nonNegative("max-spread", args["max-spread"] as number),
+    baselineFile: args["baseline-file"] as string | undefined,
+    // Read before measuring: a wrong path should not cost a whole run.
+    baseline: args["baseline-file"] === undefined ? null : readBaseline(args["baseline-file"] as string),
+    threshold: nonNegative("threshold", args.threshold as number),
+    ports: new PortPicker(args["port-range"] === undefined ? null : (parsePortRange(args["port-range"] as string) ?? fail(`--port-range must be LO-HI, ports from 1 to 65535, got ${JSON.stringify(args["port-range"])}`))),
   };
 }
 
+function nonNegative(flag: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${flag} must be zero or a positive number`);
+  return v;
+}
+
+/** pkgindex modes (`--workers`) and `--external NAME=COMMAND` servers, for compare, sweep and soak. */
+function parseModes(args: Record<string, unknown>): Mode[] {
+  const workers = (args.workers as string).trim() === "" ? [] : intList("workers", args.workers as string, 0, 256);
+  const modes: Mode[] = workers.map((w) => ({ name: `pkgindex-w${w}`, command: pkgindexCommand(`--workers ${w} ${args["pkgindex-args"] as string}`) }));
+  for (const spec of args.external as string[]) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--external must be NAME=COMMAND, got ${JSON.stringify(spec)}`);
+    modes.push({ name: spec.slice(0, eq), command: spec.slice(eq + 1) });
+  }
+  if (modes.length === 0) throw new UsageError("--workers and --external name no server");
+  if (new Set(modes.map((m) => m.name)).size !== modes.length) throw new UsageError("--external names must be unique and differ from pkgindex-w<N>");
+  return modes;
+}
+
+const MODE_OPTIONS = {
+  workers: { type: "string", default: "0,3", describe: "pkgindex modes: --workers values, comma-separated" },
+  "pkgindex-args": { type: "string", default: "--store memory", describe: "Extra serve flags for every pkgindex mode" },
+  external: { type: "string", array: true, default: [] as string[], describe: 'Another server as NAME=COMMAND, {port} replaced (e.g. "goref=/tmp/goref -addr 127.0.0.1:{port}"); repeatable' },
+} as const;
+
+/** `a,b,c`, or `LO..HI` with `steps` rates spaced evenly on a log scale (a sweep needs as many points near saturation as far below it). */
+export function parseRates(text: string, steps: number): number[] {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (m !== null) {
+    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    if (!(lo > 0 && hi > lo)) throw new UsageError(`--rates LO..HI needs 0 < LO < HI, got ${JSON.stringify(text)}`);
+    if (steps < 2) throw new UsageError("--steps must be at least 2 with --rates LO..HI");
+    return Array.from({ length: steps }, (_, k) => Math.round(lo * (hi / lo) ** (k / (steps - 1))));
+  }
+  const list = text.split(",").map((x) => Number(x.trim()));
+  if (list.length === 0 || list.some((r) => !Number.isFinite(r) || r <= 0)) throw new UsageError(`--rates must be LO..HI or a comma-separated list of positive rates, got ${JSON.stringify(text)}`);
+  return list;
+}
+
+type Common = ReturnType<typeof commonOptions>;
+
+/**
+ * What every command does after measuring: spread warnings on stderr, then
+ * the check against a saved baseline. Returns the exit code the figures
+ * call for (`ok` when they are fine).
+ */
+function judge(common: Common, json: unknown, facts: RunFacts, warnings: string[], ok: number): number {
+  for (const w of warnings) console.error(w);
+  const saved = common.baseline;
+  if (saved === null || common.baselineFile === undefined) return ok;
+  const mw = machineWarning(saved.machine, facts.machine);
+  if (mw !== null) console.error(mw);
+  const found = regressions(figuresOf(json), saved.figures, common.threshold);
+  if (found.length === 0) return ok;
+  console.error(`pkgindex-bench: ${regressionLine(found, common.baselineFile, common.threshold)}`);
+  return EXIT_REGRESSION;
+}
+
+function compareChecks(result: CompareResult): SpreadCheck[] {
+  return result.summaries.flatMap((s) => [
+    { label: `${shapeLabel(s)} ${s.mode}`, figure: `rps of ${s.rounds.length} rounds`, spread: s.spread.rps },
+    { label: `${shapeLabel(s)} ${s.mode}`, figure: `server CPU per request of ${s.rounds.length} rounds`, spread: s.spread.cpuUsPerRequest },
+  ]);
+}
+
 function parser(argv: string[]) {
-  return yargs(argv)
+  return yargs(attachCommandLineValues(argv))
     .scriptName("pkgindex-bench")
     .parserConfiguration({ "camel-case-expansion": false })
     .command(["run", "$0"], "Put one load pattern on a server and measure it", (y) =>
@@ -101,7 +186,9 @@ function parser(argv: string[]) {
         pid: { type: "number", describe: "The server's pid: report its CPU per request and RSS (Linux /proc)" },
         pkgindex: { type: "string", describe: 'Start pkgindex with these extra serve flags (e.g. "--workers 3 --store memory") and measure it' },
         start: { type: "string", describe: "Start this shell command as the server; {port} is replaced by a free port" },
-        pattern: { type: "string", default: "closed", choices: PATTERNS as unknown as string[], describe: "sequential: 1 connection, depth 1; closed: C connections, depth 1; pipelined: depth k; open: fixed arrival --rate; ramp: closed loop at doubling connection counts up to C" },
+        pattern: { type: "string", default: "closed", choices: PATTERNS as unknown as string[], describe: "sequential: 1 connection, depth 1; closed: C connections, depth 1; pipelined: depth k; open: fixed arrival --rate; ramp: closed loop at doubling connection counts up to C; churn: C clients, each connection sends --lines lines and closes" },
+        lines: { type: "number", describe: "churn: lines each connection sends before it closes (default 1)" },
+        "rss-chart": { type: "string", describe: "Write an SVG of the server's RSS over each run to this file (needs --pid or a server the bench starts)" },
         connections: { type: "number", default: 10, describe: "Connections (C)" },
         depth: { type: "number", describe: "Requests in flight per connection (default 1; pipelined: 8)" },
         rate: { type: "number", describe: "open: total requests per second" },
@@ -112,9 +199,7 @@ function parser(argv: string[]) {
     )
     .command("compare", "Start pkgindex in several modes (and external servers), interleave rounds, report medians and ratios", (y) =>
       y.options({
-        workers: { type: "string", default: "0,3", describe: "pkgindex modes to compare: --workers values, comma-separated" },
-        "pkgindex-args": { type: "string", default: "--store memory", describe: "Extra serve flags for every pkgindex mode" },
-        external: { type: "string", array: true, default: [] as string[], describe: 'Another server as NAME=COMMAND, {port} replaced (e.g. "goref=/tmp/goref -addr 127.0.0.1:{port}"); repeatable' },
+        ...MODE_OPTIONS,
         connections: { type: "string", default: "10,100", describe: "Connection counts, comma-separated" },
         depth: { type: "string", default: "1,8", describe: "Depths, comma-separated" },
         rounds: { type: "number", default: 3, describe: "Rounds (medians are taken over them)" },
@@ -122,6 +207,32 @@ function parser(argv: string[]) {
         report: { type: "string", describe: "Write report.md and SVG charts into this directory" },
         ...COMMON,
         duration: { type: "number", default: 3, describe: "Seconds measured per run" },
+      }),
+    )
+    .command("sweep", "Open-loop rate sweep: latency (p50, p99, distribution) against achieved throughput, modes interleaved", (y) =>
+      y.options({
+        ...MODE_OPTIONS,
+        rates: { type: "string", default: "5000..80000", describe: "Total requests/s to send: LO..HI (--steps rates, log-spaced) or a comma-separated list" },
+        steps: { type: "number", default: 6, describe: "Rates in a LO..HI sweep" },
+        connections: { type: "number", default: 50, describe: "Connections sharing each rate" },
+        rounds: { type: "number", default: 3, describe: "Rounds (medians are taken over them)" },
+        report: { type: "string", describe: "Write report.md, latency-vs-throughput.svg and latency distributions into this directory" },
+        ...COMMON,
+        duration: { type: "number", default: 3, describe: "Seconds measured per rate" },
+      }),
+    )
+    .command("soak", "Steady load plus churn for a long time: RSS start, peak, end and its slope after the first minute", (y) =>
+      y.options({
+        ...MODE_OPTIONS,
+        workers: { type: "string", default: "0", describe: "pkgindex modes, soaked one after the other: --workers values, comma-separated" },
+        connections: { type: "number", default: 100, describe: "Connections of the steady load" },
+        depth: { type: "number", default: 8, describe: "Requests in flight per steady connection" },
+        "churn-clients": { type: "number", default: 1, describe: "Churning clients beside the steady load (connect, --lines lines, close, again)" },
+        lines: { type: "number", default: 1, describe: "Lines per churning connection" },
+        settle: { type: "number", default: 60, describe: "Seconds after which the RSS slope is fitted" },
+        report: { type: "string", describe: "Write report.md and rss-over-time.svg into this directory" },
+        ...COMMON,
+        duration: { type: "number", default: 600, describe: "Seconds of soak per mode" },
       }),
     )
     .command("yardsticks", "pkgindex layouts beside goref and okserver under ../shared/bench's Go loadgen (DESIGN.md §6), interleaved rounds, medians and ratios", (y) =>
@@ -146,6 +257,7 @@ function parser(argv: string[]) {
         packages: { type: "number", default: 200_000, describe: "Packages to index, up to five dependencies each" },
         modes: { type: "string", default: "0,1,3", describe: "pkgindex --workers values, comma-separated" },
         goref: { type: "string", default: "/tmp/goref", describe: "The goref binary" },
+        rounds: { type: "number", default: 3, describe: "Rounds, every server started afresh in each (the table gives the median and min–max)" },
       }),
     )
     .command("startup", "Time from spawning pkgindex serve on a large SQLite index to its listening line, layouts alternated", (y) =>
@@ -173,9 +285,11 @@ function parser(argv: string[]) {
         depths: { type: "string", default: "1,8", describe: "Depths, comma-separated" },
         connections: { type: "number", default: 100, describe: "Connections" },
         duration: { type: "number", default: 3, describe: "Seconds measured per line" },
+        rounds: { type: "number", default: 3, describe: "Rounds (the table gives the median and min–max)" },
       }),
     )
     .strict()
+    .option("dry-run", { type: "boolean", default: false, global: true, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" })
     .version(false)
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -193,11 +307,19 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`pkgindex-bench: ${(err as Error).message}`);
     return EXIT_USAGE;
   }
+  if (args["dry-run"] === true) {
+    console.log(JSON.stringify(args));
+    return 0;
+  }
   const command = (args._ as string[])[0] ?? "run";
   try {
     switch (command) {
       case "compare":
         return await runCompare(args, argv);
+      case "sweep":
+        return await runSweep(args, argv);
+      case "soak":
+        return await runSoak(args, argv);
       case "yardsticks":
         return await yardsticksCommand(args);
       case "rss":
@@ -212,11 +334,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runOne(args);
     }
   } catch (err) {
-    if (err instanceof UsageError || isPkgIndexError(err)) {
+    if (err instanceof UsageError || err instanceof BaselineError || isPkgIndexError(err)) {
       console.error(`pkgindex-bench: ${err.message}`);
       return EXIT_USAGE;
     }
-    if (err instanceof ServerStartError || err instanceof PopulateError || err instanceof ConnectError || err instanceof DataError) {
+    if (err instanceof NoFreePortError || err instanceof ServerStartError || err instanceof PopulateError || err instanceof ConnectError || err instanceof DataError) {
       if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
       console.error(`pkgindex-bench: ${err.message}`);
       return EXIT_CANNOT_RUN;
@@ -255,12 +377,16 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
   } else if (args.rate !== undefined) {
     throw new UsageError("--rate only applies to --pattern open");
   }
+  let linesPerConnection: number | undefined;
+  if (pattern === "churn") linesPerConnection = args.lines === undefined ? 1 : intIn("lines", args.lines as number, 1, 1_000_000);
+  else if (args.lines !== undefined) throw new UsageError("--lines only applies to --pattern churn");
   if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
   const tls = clientTlsFromFlags(args as { tls?: boolean });
+  if (args["rss-chart"] !== undefined && args.pkgindex === undefined && args.start === undefined && args.pid === undefined) throw new UsageError("--rss-chart needs the server's --pid, or --pkgindex or --start");
 
   let server: ShellServer | null = null;
-  if (args.pkgindex !== undefined) server = await startShellServer("pkgindex", pkgindexCommand(args.pkgindex as string));
-  else if (args.start !== undefined) server = await startShellServer("server", args.start as string);
+  if (args.pkgindex !== undefined) server = await startShellServer("pkgindex", pkgindexCommand(args.pkgindex as string), { port: await common.ports.next() });
+  else if (args.start !== undefined) server = await startShellServer("server", args.start as string, { port: await common.ports.next() });
   const pool = new LoadPool(common.threads);
   try {
     const host = server !== null ? "127.0.0.1" : (args.host as string);
@@ -269,8 +395,9 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
     const workload = buildWorkload(loadData(common.source), common.indexedShare);
     if (args.populate as boolean) await populate(host, port, workload, undefined, tls);
     const progress = progressPrinter(common.progress);
-    const base: LoadOptions = { ...common, host, port, tls, connections, depth, rate, pid };
+    const base: LoadOptions = { ...common, host, port, tls, connections, depth, rate, pid, linesPerConnection };
     const steps = pattern === "ramp" ? doublingSteps(connections) : [connections];
+    const facts = runFacts({ rounds: 1, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
     const results: LoadResult[] = [];
     for (const c of steps) {
       const label = pattern === "ramp" ? `ramp c=${c}` : pattern;
@@ -283,12 +410,13 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
       results.push(r);
     }
     const knee = pattern === "ramp" ? findKnee(results) : null;
+    const target = server !== null ? displayCommand(server.command) : `${host}:${port}${pid !== undefined && common.json === false ? ` (pid ${pid})` : ""}`;
+    const json = { facts, pattern, target, mix: common.mix, malformed: common.malformed, results, knee: knee === null ? null : results[knee] };
     if (common.json) {
-      const target = server !== null ? displayCommand(server.command) : `${host}:${port}`;
-      console.log(JSON.stringify({ pattern, target, mix: common.mix, malformed: common.malformed, results, knee: knee === null ? null : results[knee] }, null, 2));
+      console.log(JSON.stringify(json, null, 2));
     } else {
-      const target = server !== null ? displayCommand(server.command) : `${host}:${port}${pid !== undefined ? ` (pid ${pid})` : ""}`;
       console.log(`${pattern} load on ${target}, mix ${common.mix}${common.malformed > 0 ? ` + ${common.malformed}% malformed` : ""}, ${common.durationMs / 1000}s after ${common.warmupMs / 1000}s warm-up, ${common.threads} load thread(s)`);
+      console.log(`commit ${facts.commit}, ${facts.machine.cores} cores (${facts.machine.cpuModel}), ${facts.machine.kernel}, Node ${facts.machine.node}, load average ${facts.machine.loadavg1}`);
       console.log(table(RESULT_HEADER, results.map((r) => resultRow(loadLabel(r), r))));
       if (knee !== null) {
         const k = results[knee];
@@ -296,7 +424,17 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
       }
       for (const r of results) if (r.firstError !== null) console.log(`errors at ${loadLabel(r)}: ${r.errors}, first: ${r.firstError}`);
     }
-    return results.some((r) => r.errors > 0) ? EXIT_ERRORS : EXIT_OK;
+    if (args["rss-chart"] !== undefined) {
+      writeFileSync(args["rss-chart"] as string, rssChart({ title: `Server RSS during ${pattern} load`, series: results.map((r) => ({ name: loadLabel(r), samples: r.server?.rss.samples ?? [] })), facts: factsLine(facts) }));
+    }
+    const warnings = spreadWarnings(
+      results.flatMap((r) => [
+        { label: loadLabel(r), figure: `rps of ${r.rpsIntervals.n} intervals`, spread: r.rpsIntervals },
+        ...(r.connectionIntervals === null ? [] : [{ label: loadLabel(r), figure: `connections/s of ${r.connectionIntervals.n} intervals`, spread: r.connectionIntervals }]),
+      ]),
+      common.maxSpread,
+    );
+    return judge(common, json, facts, warnings, results.some((r) => r.errors > 0) ? EXIT_ERRORS : EXIT_OK);
   } finally {
     await pool.close();
     await server?.stop();
@@ -306,47 +444,114 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
 async function runCompare(args: Record<string, unknown>, argv: string[]): Promise<number> {
   const common = commonOptions(args);
   if (Number.isNaN(common.warmupMs)) throw new UsageError("--warmup must be zero or more seconds");
-  const workers = (args.workers as string).trim() === "" ? [] : intList("workers", args.workers as string, 0, 256);
-  const modes: Mode[] = workers.map((w) => ({ name: `pkgindex-w${w}`, command: pkgindexCommand(`--workers ${w} ${args["pkgindex-args"] as string}`) }));
-  for (const spec of args.external as string[]) {
-    const eq = spec.indexOf("=");
-    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--external must be NAME=COMMAND, got ${JSON.stringify(spec)}`);
-    modes.push({ name: spec.slice(0, eq), command: spec.slice(eq + 1) });
-  }
-  if (modes.length === 0) throw new UsageError("--workers and --external name no server to compare");
-  if (new Set(modes.map((m) => m.name)).size !== modes.length) throw new UsageError("--external names must be unique and differ from pkgindex-w<N>");
+  const modes = parseModes(args);
   const baseline = (args.baseline as string | undefined) ?? modes[0].name;
   if (!modes.some((m) => m.name === baseline)) throw new UsageError(`--baseline ${baseline} is not one of the modes: ${modes.map((m) => m.name).join(", ")}`);
   const connections = intList("connections", args.connections as string, 1, 100_000);
   const depths = intList("depth", args.depth as string, 1, 100_000);
   const rounds = intIn("rounds", args.rounds as number, 1, 1000);
+  return compareLike(common, argv, { modes, baseline, rounds, shapes: closedShapes(connections, depths), report: args.report as string | undefined, sweep: false });
+}
 
+async function runSweep(args: Record<string, unknown>, argv: string[]): Promise<number> {
+  const common = commonOptions(args);
+  if (Number.isNaN(common.warmupMs)) throw new UsageError("--warmup must be zero or more seconds");
+  const modes = parseModes(args);
+  const connections = intIn("connections", args.connections as number, 1, 100_000);
+  const rates = parseRates(args.rates as string, intIn("steps", args.steps as number, 1, 100));
+  const rounds = intIn("rounds", args.rounds as number, 1, 1000);
+  return compareLike(common, argv, { modes, baseline: modes[0].name, rounds, shapes: rates.map((rate) => ({ connections, depth: 0, rate })), report: args.report as string | undefined, sweep: true });
+}
+
+/** compare and sweep: interleaved rounds over shapes, then tables, report, warnings and the baseline check. */
+async function compareLike(common: Common, argv: string[], o: { modes: Mode[]; baseline: string; rounds: number; shapes: Shape[]; report: string | undefined; sweep: boolean }): Promise<number> {
   const workload = buildWorkload(loadData(common.source), common.indexedShare);
   const pool = new LoadPool(common.threads);
   const progress = progressPrinter(common.progress);
   try {
+    const facts = runFacts({ rounds: o.rounds, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
     const result = await compare(pool, {
-      modes,
-      connections,
-      depths,
-      rounds,
-      baseline,
+      modes: o.modes,
+      shapes: o.shapes,
+      rounds: o.rounds,
+      baseline: o.baseline,
       workload,
+      ports: common.ports,
       load: { mix: common.mix, malformed: common.malformed, seed: common.seed, durationMs: common.durationMs, warmupMs: common.warmupMs, source: common.source, indexedShare: common.indexedShare },
       onProgress: (label, elapsed, duration, replies) => progress.update(progressBar(label, elapsed, duration, replies)),
       onRun: (label, r) => progress.done(`${label}: ${int(r.rps)} rps, p99 ${micros(r.latencyUs.p99)}, ${r.server === null ? "-" : r.server.cpuUsPerRequest.toFixed(1)} µs/req`),
     });
     const commandLine = `pnpm bench ${argv.map(shellQuote).join(" ")}`;
-    if (args.report !== undefined) {
-      writeReport(args.report as string, result, { command: commandLine, mix: common.mix, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
+    const warnings = spreadWarnings(compareChecks(result), common.maxSpread);
+    if (o.report !== undefined) {
+      const meta = { command: commandLine, mix: common.mix, facts, warnings };
+      if (o.sweep) writeSweepReport(o.report, result, meta);
+      else writeReport(o.report, result, meta);
     }
-    if (common.json) console.log(JSON.stringify({ command: commandLine, mix: common.mix, ...result }, null, 2));
+    const json = { command: commandLine, facts, mix: common.mix, ...result };
+    if (common.json) console.log(JSON.stringify(json, null, 2));
     else {
-      console.log(`compare, mix ${common.mix}: ${modes.map((m) => m.name).join(", ")}; ${rounds} rounds of ${common.durationMs / 1000}s`);
-      console.log(formatCompare(result));
+      console.log(`${o.sweep ? "sweep" : "compare"}, mix ${common.mix}: ${o.modes.map((m) => m.name).join(", ")}; ${o.rounds} rounds of ${common.durationMs / 1000}s; commit ${facts.commit}, ${facts.machine.cores} cores`);
+      console.log(o.sweep ? formatSweep(result) : formatCompare(result));
+      if (o.report !== undefined) console.log(`report written to ${o.report}/report.md`);
+    }
+    return judge(common, json, facts, warnings, result.summaries.some((s) => s.errors > 0) ? EXIT_ERRORS : EXIT_OK);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runSoak(args: Record<string, unknown>, argv: string[]): Promise<number> {
+  const common = commonOptions(args);
+  if (Number.isNaN(common.warmupMs)) throw new UsageError("--warmup must be zero or more seconds");
+  const modes = parseModes(args);
+  const connections = intIn("connections", args.connections as number, 1, 100_000);
+  const depth = intIn("depth", args.depth as number, 1, 100_000);
+  const churnClients = intIn("churn-clients", args["churn-clients"] as number, 1, 10_000);
+  const lines = intIn("lines", args.lines as number, 1, 1_000_000);
+  const settleS = nonNegative("settle", args.settle as number);
+  const workload = buildWorkload(loadData(common.source), common.indexedShare);
+  // The steady load and the churn each need a load thread of their own.
+  const pool = new LoadPool(2);
+  const progress = progressPrinter(common.progress);
+  try {
+    const facts = runFacts({ rounds: 1, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
+    const runs = await soak(pool, {
+      modes,
+      connections,
+      depth,
+      churnClients,
+      lines,
+      settleS,
+      workload,
+      ports: common.ports,
+      load: { mix: common.mix, malformed: common.malformed, seed: common.seed, durationMs: common.durationMs, warmupMs: common.warmupMs, source: common.source, indexedShare: common.indexedShare },
+      onProgress: (label, elapsed, duration, replies) => progress.update(progressBar(label, elapsed, duration, replies)),
+    });
+    progress.done();
+    const commandLine = `pnpm bench ${argv.map(shellQuote).join(" ")}`;
+    const warnings = spreadWarnings(
+      runs.flatMap((r) => [
+        { label: `soak ${r.mode}`, figure: `steady rps of ${r.steady.rpsIntervals.n} intervals`, spread: r.steady.rpsIntervals },
+        ...(r.churn.connectionIntervals === null ? [] : [{ label: `soak ${r.mode}`, figure: `churn connections/s of ${r.churn.connectionIntervals.n} intervals`, spread: r.churn.connectionIntervals }]),
+      ]),
+      common.maxSpread,
+    );
+    if (args.report !== undefined) writeSoakReport(args.report as string, runs, { command: commandLine, facts, connections, depth, churnClients, lines, mix: common.mix, warnings });
+    // The baseline check reads the steady load's figures (per mode) and the churn's connections/s.
+    const summaries = runs.flatMap((r) => [
+      { mode: r.mode, ...r.steady, cpuUsPerRequest: r.steady.server?.cpuUsPerRequest },
+      // The churn's key says churn already (its lines per connection).
+      { mode: r.mode, ...r.churn, cpuUsPerRequest: Number.NaN },
+    ]);
+    const json = { command: commandLine, facts, mix: common.mix, runs, summaries: summaries.map((x) => ({ mode: x.mode, connections: x.connections, depth: x.depth, rate: x.rate, linesPerConnection: x.linesPerConnection, rps: x.rps, p99Us: x.latencyUs.p99, cpuUsPerRequest: x.cpuUsPerRequest, connectionsPerSecond: x.connectionsPerSecond })) };
+    if (common.json) console.log(JSON.stringify(json, null, 2));
+    else {
+      console.log(`soak, mix ${common.mix} c=${connections} d=${depth} + ${churnClients} churning client(s), ${common.durationMs / 1000}s per mode; commit ${facts.commit}, ${facts.machine.cores} cores`);
+      console.log(soakTable(runs));
       if (args.report !== undefined) console.log(`report written to ${args.report as string}/report.md`);
     }
-    return result.summaries.some((s) => s.errors > 0) ? EXIT_ERRORS : EXIT_OK;
+    return judge(common, json, facts, warnings, runs.some((r) => r.steady.errors + r.churn.errors > 0) ? EXIT_ERRORS : EXIT_OK);
   } finally {
     await pool.close();
   }
@@ -387,7 +592,7 @@ async function yardsticksCommand(args: Record<string, unknown>): Promise<number>
 }
 
 async function rssCommand(args: Record<string, unknown>): Promise<number> {
-  const rows = await runRss({ packages: intIn("packages", args.packages as number, 1, 10_000_000), modes: intList("modes", args.modes as string, 0, 256), goref: args.goref as string, log: printJson });
+  const rows = await runRss({ packages: intIn("packages", args.packages as number, 1, 10_000_000), modes: intList("modes", args.modes as string, 0, 256), goref: args.goref as string, rounds: intIn("rounds", args.rounds as number, 1, 1000), log: printJson });
   console.log(`\n${rssTable(rows)}`);
   return rows.every((r) => r.ok === r.packages) ? EXIT_OK : EXIT_ERRORS;
 }
@@ -432,6 +637,7 @@ async function commitsCommand(args: Record<string, unknown>): Promise<number> {
       depths: intList("depths", args.depths as string, 1, 100_000),
       connections: intIn("connections", args.connections as number, 1, 100_000),
       durationMs: positive("duration", args.duration as number) * 1000,
+      rounds: intIn("rounds", args.rounds as number, 1, 1000),
       log: printJson,
     });
     console.log(`\n${commitsTable(rows)}`);

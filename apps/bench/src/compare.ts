@@ -1,8 +1,9 @@
 import { type ShellServer, startShellServer } from "@pkgindex/server-process";
 import { ownerCpu } from "./format.ts";
 import { populate, PopulateError } from "./populate.ts";
+import type { PortPicker } from "./port-range.ts";
 import type { LoadOptions, LoadPool, LoadResult } from "./run.ts";
-import { median } from "./stats.ts";
+import { median, type Spread, spread } from "./stats.ts";
 import type { Workload } from "./workload.ts";
 
 export interface Mode {
@@ -11,14 +12,27 @@ export interface Mode {
   command: string;
 }
 
+/** One load configuration: closed loop at `depth`, or open loop at `rate` requests/s. */
+export interface Shape {
+  connections: number;
+  depth: number;
+  rate: number | null;
+}
+
+/** Every connections × depths pair, closed loop. */
+export function closedShapes(connections: readonly number[], depths: readonly number[]): Shape[] {
+  return connections.flatMap((c) => depths.map((d) => ({ connections: c, depth: d, rate: null })));
+}
+
 export interface CompareOptions {
   modes: Mode[];
-  connections: number[];
-  depths: number[];
+  shapes: Shape[];
   rounds: number;
   baseline: string;
   load: Omit<LoadOptions, "host" | "port" | "connections" | "depth" | "pid" | "rate" | "onProgress">;
   workload: Workload;
+  /** Where the servers' ports come from (--port-range); absent: the OS's pick. */
+  ports?: PortPicker;
   onProgress?: (label: string, elapsedMs: number, durationMs: number, replies: number) => void;
   onRun?: (label: string, result: LoadResult) => void;
 }
@@ -27,6 +41,8 @@ export interface ModeSummary {
   mode: string;
   connections: number;
   depth: number;
+  /** Open loop: the rate asked for (`rps` is the rate achieved). */
+  rate: number | null;
   rounds: LoadResult[];
   /** Medians over the rounds. */
   rps: number;
@@ -41,6 +57,8 @@ export interface ModeSummary {
   /** This mode's median over the baseline's, same configuration. */
   rpsRatio: number;
   cpuRatio: number;
+  /** How the rounds spread around those medians. */
+  spread: { rps: Spread; p50Us: Spread; p99Us: Spread; cpuUsPerRequest: Spread };
 }
 
 export interface CompareResult {
@@ -50,8 +68,12 @@ export interface CompareResult {
   summaries: ModeSummary[];
 }
 
-function key(mode: string, c: number, d: number): string {
-  return `${mode}|${c}|${d}`;
+function key(mode: string, s: Shape): string {
+  return `${mode}|${s.connections}|${s.depth}|${s.rate}`;
+}
+
+export function shapeLabel(s: { connections: number; depth: number; rate: number | null }): string {
+  return s.rate !== null ? `c=${s.connections} rate=${s.rate}` : `c=${s.connections} d=${s.depth}`;
 }
 
 /**
@@ -65,7 +87,7 @@ export async function compare(pool: LoadPool, o: CompareOptions): Promise<Compar
   const servers: ShellServer[] = [];
   try {
     for (const mode of o.modes) {
-      const server = await startShellServer(mode.name, mode.command);
+      const server = await startShellServer(mode.name, mode.command, { port: await o.ports?.next() });
       servers.push(server);
       try {
         await populate("127.0.0.1", server.port, o.workload);
@@ -76,55 +98,59 @@ export async function compare(pool: LoadPool, o: CompareOptions): Promise<Compar
     }
     const runs = new Map<string, LoadResult[]>();
     for (let round = 0; round < o.rounds; round++) {
-      for (const c of o.connections) {
-        for (const d of o.depths) {
-          for (let k = 0; k < servers.length; k++) {
-            const server = servers[(k + round) % servers.length];
-            const label = `round ${round + 1}/${o.rounds} c=${c} d=${d} ${server.name}`;
-            const result = await pool.run({
-              ...o.load,
-              host: "127.0.0.1",
-              port: server.port,
-              connections: c,
-              depth: d,
-              pid: server.pid,
-              onProgress: o.onProgress === undefined ? undefined : (p) => o.onProgress?.(label, p.elapsedMs, p.durationMs, p.replies),
-            });
-            o.onRun?.(label, result);
-            const list = runs.get(key(server.name, c, d)) ?? [];
-            list.push(result);
-            runs.set(key(server.name, c, d), list);
-          }
+      for (const shape of o.shapes) {
+        for (let k = 0; k < servers.length; k++) {
+          const server = servers[(k + round) % servers.length];
+          const label = `round ${round + 1}/${o.rounds} ${shapeLabel(shape)} ${server.name}`;
+          const result = await pool.run({
+            ...o.load,
+            host: "127.0.0.1",
+            port: server.port,
+            connections: shape.connections,
+            depth: shape.depth,
+            rate: shape.rate ?? undefined,
+            pid: server.pid,
+            onProgress: o.onProgress === undefined ? undefined : (p) => o.onProgress?.(label, p.elapsedMs, p.durationMs, p.replies),
+          });
+          o.onRun?.(label, result);
+          const list = runs.get(key(server.name, shape)) ?? [];
+          list.push(result);
+          runs.set(key(server.name, shape), list);
         }
       }
     }
     const summaries: ModeSummary[] = [];
-    for (const c of o.connections) {
-      for (const d of o.depths) {
-        const base = runs.get(key(o.baseline, c, d)) ?? [];
-        const baseRps = median(base.map((r) => r.rps));
-        const baseCpu = median(base.map((r) => r.server?.cpuUsPerRequest ?? Number.NaN));
-        for (const mode of o.modes) {
-          const rounds = runs.get(key(mode.name, c, d)) ?? [];
-          const rps = median(rounds.map((r) => r.rps));
-          const cpu = median(rounds.map((r) => r.server?.cpuUsPerRequest ?? Number.NaN));
-          summaries.push({
-            mode: mode.name,
-            connections: c,
-            depth: d,
-            rounds,
-            rps,
-            p99Us: median(rounds.map((r) => r.latencyUs.p99)),
-            p50Us: median(rounds.map((r) => r.latencyUs.p50)),
-            cpuUsPerRequest: cpu,
-            ownerUsPerRequest: median(rounds.map(ownerCpu)),
-            rssMiB: median(rounds.map((r) => (r.server?.rssKiB ?? Number.NaN) / 1024)),
-            benchUsPerRequest: median(rounds.map((r) => r.benchCpuUsPerRequest)),
-            errors: rounds.reduce((n, r) => n + r.errors, 0),
-            rpsRatio: rps / baseRps,
-            cpuRatio: cpu / baseCpu,
-          });
-        }
+    for (const shape of o.shapes) {
+      const base = runs.get(key(o.baseline, shape)) ?? [];
+      const baseRps = median(base.map((r) => r.rps));
+      const baseCpu = median(base.map((r) => r.server?.cpuUsPerRequest ?? Number.NaN));
+      for (const mode of o.modes) {
+        const rounds = runs.get(key(mode.name, shape)) ?? [];
+        const rps = median(rounds.map((r) => r.rps));
+        const cpu = median(rounds.map((r) => r.server?.cpuUsPerRequest ?? Number.NaN));
+        summaries.push({
+          mode: mode.name,
+          connections: shape.connections,
+          depth: shape.depth,
+          rate: shape.rate,
+          rounds,
+          rps,
+          p99Us: median(rounds.map((r) => r.latencyUs.p99)),
+          p50Us: median(rounds.map((r) => r.latencyUs.p50)),
+          cpuUsPerRequest: cpu,
+          ownerUsPerRequest: median(rounds.map(ownerCpu)),
+          rssMiB: median(rounds.map((r) => (r.server?.rssKiB ?? Number.NaN) / 1024)),
+          benchUsPerRequest: median(rounds.map((r) => r.benchCpuUsPerRequest)),
+          errors: rounds.reduce((n, r) => n + r.errors, 0),
+          rpsRatio: rps / baseRps,
+          cpuRatio: cpu / baseCpu,
+          spread: {
+            rps: spread(rounds.map((r) => r.rps)),
+            p50Us: spread(rounds.map((r) => r.latencyUs.p50)),
+            p99Us: spread(rounds.map((r) => r.latencyUs.p99)),
+            cpuUsPerRequest: spread(rounds.map((r) => r.server?.cpuUsPerRequest ?? Number.NaN)),
+          },
+        });
       }
     }
     return { modes: o.modes, baseline: o.baseline, rounds: o.rounds, summaries };

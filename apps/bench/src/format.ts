@@ -1,4 +1,5 @@
 import type { LoadResult } from "./run.ts";
+import type { Spread } from "./stats.ts";
 
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -23,9 +24,15 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-export const RESULT_HEADER = ["load", "rps", "p50", "p90", "p99", "p99.9", "max", "OK", "FAIL", "ERROR", "errors", "srv µs/req", "owner µs/req", "RSS MiB", "bench µs/req"];
+/** A spread as `min–max` in the figure's own format. */
+export function range(s: Spread, format: (n: number) => string): string {
+  return s.n === 0 ? "-" : `${format(s.min)}–${format(s.max)}`;
+}
+
+export const RESULT_HEADER = ["load", "rps", "rps min–max", "p50", "p90", "p99", "p99.9", "max", "OK", "FAIL", "ERROR", "errors", "conn/s", "srv µs/conn", "srv µs/req", "owner µs/req", "RSS start", "RSS peak", "RSS end", "bench µs/req"];
 
 export function loadLabel(r: LoadResult): string {
+  if (r.linesPerConnection !== null) return `churn c=${r.connections} lines=${r.linesPerConnection}`;
   return r.rate !== null ? `c=${r.connections} rate=${int(r.rate)}/s` : `c=${r.connections} d=${r.depth}`;
 }
 
@@ -41,6 +48,7 @@ export function resultRow(label: string, r: LoadResult): string[] {
   return [
     label,
     int(r.rps),
+    range(r.rpsIntervals, int),
     micros(l.p50),
     micros(l.p90),
     micros(l.p99),
@@ -50,9 +58,13 @@ export function resultRow(label: string, r: LoadResult): string[] {
     int(r.fail),
     int(r.error),
     int(r.errors),
+    int(r.connectionsPerSecond ?? Number.NaN),
+    fixed(r.server?.cpuUsPerConnection ?? Number.NaN),
     fixed(r.server?.cpuUsPerRequest ?? Number.NaN),
     fixed(ownerCpu(r)),
-    fixed((r.server?.rssKiB ?? Number.NaN) / 1024),
+    fixed(r.server?.rss.startMiB ?? Number.NaN),
+    fixed(r.server?.rss.peakMiB ?? Number.NaN),
+    fixed(r.server?.rss.endMiB ?? Number.NaN),
     fixed(r.benchCpuUsPerRequest),
   ];
 }

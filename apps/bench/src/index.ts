@@ -1,6 +1,13 @@
-export { compare, type CompareResult, type ModeSummary } from "./compare.ts";
+export { figuresOf, regressionLine, regressions } from "./baseline.ts";
+export { chart, lineChart, percentileAxis } from "./chart.ts";
+export { closedShapes, compare, type CompareResult, type ModeSummary } from "./compare.ts";
+export { factsLine, runFacts, type RunFacts } from "./facts.ts";
+export { parsePortRange, PortPicker } from "./port-range.ts";
 export { findKnee, doublingSteps } from "./ramp.ts";
-export { lineChart, writeReport } from "./report.ts";
+export { distributionChart, writeReport } from "./report.ts";
 export { LoadPool, type LoadOptions, type LoadResult } from "./run.ts";
-export { encodeHistogram, median, mergeHistograms, newHistogram, percentile, summarize } from "./stats.ts";
+export { rssSlope } from "./soak.ts";
+export { spreadWarnings } from "./spread-warnings.ts";
+export { encodeHistogram, distribution, median, mergeHistograms, newHistogram, percentile, slope, spread, summarize } from "./stats.ts";
+export { latencyThroughputChart } from "./sweep-report.ts";
 export { buildSchedule, buildWorkload, MIX_SHARES, MIXES, type Schedule } from "./workload.ts";

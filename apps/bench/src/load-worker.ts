@@ -1,6 +1,6 @@
 import net from "node:net";
 import tls from "node:tls";
-import { CONNECTED, PHASE, PHASE_MEASURE, PHASE_STOP, SLOTS } from "./control.ts";
+import { CONNECTED, PHASE, PHASE_MEASURE, PHASE_STOP, repliesSlot, visitsSlot } from "./control.ts";
 import { encodeHistogram, newHistogram } from "./stats.ts";
 import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName } from "./workload.ts";
 
@@ -8,15 +8,21 @@ import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName }
 export interface LoadTask {
   host: string;
   port: number;
-  /** TLS options (PEM text, servername): every connection does a TLS handshake first. */
+  /** TLS options (PEM text, servername): every connection (each churn visit too) does a full TLS handshake first. */
   tls?: tls.ConnectionOptions;
   /** This thread's connections, and the global index of its first one. */
   connections: number;
   firstConnection: number;
-  /** closed: keep `depth` requests in flight; open: send at `ratePerConnection`/s whatever the replies. */
-  loop: "closed" | "open";
+  /**
+   * closed: keep `depth` requests in flight; open: send at
+   * `ratePerConnection`/s whatever the replies; churn: each connection sends
+   * `linesPerConnection` lines (`depth` in flight), reads their replies,
+   * closes, and its slot connects again at once.
+   */
+  loop: "closed" | "open" | "churn";
   depth: number;
   ratePerConnection: number;
+  linesPerConnection: number;
   source: DataSource;
   indexedShare: number;
   mix: MixName;
@@ -39,6 +45,8 @@ export interface LoadTaskResult {
   errors: number;
   firstError: string | null;
   threadCpuUs: number;
+  /** Churn: connections that completed all their lines while measuring. */
+  visits: number;
 }
 
 const O = 79;
@@ -61,8 +69,10 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
   const { bytes, offsets, count, maxLine } = schedule;
   const control = task.control;
   const histogram = newHistogram();
-  const result: LoadTaskResult = { histogram: "", replies: 0, ok: 0, fail: 0, error: 0, errors: 0, firstError: null, threadCpuUs: 0 };
+  const result: LoadTaskResult = { histogram: "", replies: 0, ok: 0, fail: 0, error: 0, errors: 0, firstError: null, threadCpuUs: 0, visits: 0 };
   const open = task.loop === "open";
+  const churn = task.loop === "churn";
+  const lines = Math.max(1, task.linesPerConnection);
   const depth = Math.max(1, task.depth);
   const noteError = (message: string): void => {
     result.errors++;
@@ -89,6 +99,12 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
     closed: boolean;
     /** An error was already counted for this connection. */
     errored: boolean;
+    /** Churn: lines still to send and replies still due on this visit, and when it began. */
+    toSend: number;
+    due: number;
+    visitStart: number;
+    /** Churn: this visit's replies are all in and the bench closed it. */
+    ended: boolean;
   }
 
   const ringBytes = Math.max(65536, 3 * depth * maxLine);
@@ -166,26 +182,99 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
         if (code === O) result.ok++;
         else if (code === F) result.fail++;
         else result.error++;
-        const us = Math.round((now - t0) * 1000);
-        histogram.recordValue(us < 1 ? 1 : us);
+        if (!churn) record(now - t0);
+      }
+      if (churn && --c.due === 0) {
+        // A churning client's latency is its whole visit: connect, every line, the last reply.
+        if (measuring) {
+          result.visits++;
+          record(now - c.visitStart);
+        }
+        c.ended = true;
+        // Every reply is read, so the kernel closes with a FIN, not a reset.
+        c.socket.destroy();
+        return;
       }
     }
     const phase = Atomics.load(control, PHASE);
     if (phase === PHASE_STOP) {
       if (c.inFlight === 0) close(c);
+    } else if (churn) {
+      churnRefill(c);
     } else if (!open) {
       refill(c, now);
     }
   };
 
+  const record = (ms: number): void => {
+    const us = Math.round(ms * 1000);
+    histogram.recordValue(us < 1 ? 1 : us);
+  };
+
+  // Churn: up to `depth` of this visit's lines in flight.
+  const churnRefill = (c: Conn): void => {
+    if (c.inFlight >= depth || c.toSend === 0) return;
+    if (c.outPos + depth * maxLine > c.out.length) c.outPos = 0;
+    const from = c.outPos;
+    const now = performance.now();
+    while (c.inFlight < depth && c.toSend > 0) {
+      append(c, now);
+      c.toSend--;
+    }
+    c.socket.write(c.out.subarray(from, c.outPos));
+  };
+
+  // Opens `c`'s socket (again, for churn: the Conn and its buffers are the
+  // slot's, reused visit after visit); `first` resolves at the first connect
+  // or the first failure.
+  const attach = (c: Conn, first: (() => void) | null): void => {
+    const socket =
+      task.tls === undefined
+        ? net.connect({ host: task.host, port: task.port, noDelay: true })
+        : tls.connect({ ...task.tls, host: task.host, port: task.port }).setNoDelay(true);
+    c.socket = socket;
+    c.head = 0;
+    c.inFlight = 0;
+    c.replyLen = 0;
+    c.outPos = 0;
+    c.toSend = lines;
+    c.due = lines;
+    c.ended = false;
+    c.visitStart = performance.now();
+    socket.on("data", (chunk: Buffer) => onData(c, chunk));
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (Atomics.load(control, PHASE) === PHASE_STOP) return;
+      c.errored = true;
+      noteError(`connection error: ${err.code ?? err.message}`);
+    });
+    socket.on("close", () => {
+      const stopping = Atomics.load(control, PHASE) === PHASE_STOP;
+      if (!c.closed && !c.errored && !c.ended && !stopping) noteError("the server closed a connection");
+      // A churning slot that got going comes back after a visit or an error, until the stop.
+      if (churn && first === null && !stopping && !c.closed) {
+        c.errored = false;
+        attach(c, null);
+        return;
+      }
+      close(c);
+      first?.();
+      first = null;
+    });
+    socket.once(task.tls === undefined ? "connect" : "secureConnect", () => {
+      if (first !== null) {
+        conns.push(c);
+        Atomics.add(control, CONNECTED, 1);
+        first();
+        first = null;
+      }
+      if (churn && Atomics.load(control, PHASE) !== PHASE_STOP) churnRefill(c);
+    });
+  };
+
   const connectOne = (k: number): Promise<void> =>
     new Promise((resolve) => {
-      const socket =
-        task.tls === undefined
-          ? net.connect({ host: task.host, port: task.port, noDelay: true })
-          : tls.connect({ ...task.tls, host: task.host, port: task.port }).setNoDelay(true);
       const c: Conn = {
-        socket,
+        socket: null as unknown as net.Socket,
         sentAt: new Float64Array(open ? 1024 : 1 << Math.ceil(Math.log2(depth + 1))),
         mask: 0,
         head: 0,
@@ -199,25 +288,14 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
         nextSendAt: 0,
         closed: false,
         errored: false,
+        toSend: 0,
+        due: 0,
+        visitStart: 0,
+        ended: false,
       };
       c.mask = c.sentAt.length - 1;
-      socket.on("data", (chunk: Buffer) => onData(c, chunk));
-      socket.on("error", (err: NodeJS.ErrnoException) => {
-        if (Atomics.load(control, PHASE) === PHASE_STOP) return;
-        c.errored = true;
-        noteError(`connection error: ${err.code ?? err.message}`);
-      });
-      socket.on("close", () => {
-        if (!c.closed && !c.errored && Atomics.load(control, PHASE) !== PHASE_STOP) noteError("the server closed a connection");
-        close(c);
-        resolve();
-      });
-      socket.once(task.tls === undefined ? "connect" : "secureConnect", () => {
-        conns.push(c);
-        Atomics.add(control, CONNECTED, 1);
-        resolve();
-      });
       live++;
+      attach(c, resolve);
     });
 
   await Promise.all(Array.from({ length: task.connections }, (_, k) => connectOne(k)));
@@ -248,7 +326,7 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
         c.socket.write(c.out.subarray(0, c.outPos));
       }
     }, 1);
-  } else {
+  } else if (!churn) {
     const now = performance.now();
     for (const c of conns) refill(c, now);
   }
@@ -257,7 +335,8 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
   // once, give the rest `drainMs` to deliver outstanding replies.
   let stopAt = 0;
   const ticker = setInterval(() => {
-    Atomics.store(control, SLOTS + task.slot, result.replies);
+    Atomics.store(control, repliesSlot(task.slot), result.replies);
+    Atomics.store(control, visitsSlot(task.slot), result.visits);
     if (Atomics.load(control, PHASE) !== PHASE_STOP) return;
     if (stopAt === 0) {
       stopAt = performance.now();
@@ -273,7 +352,8 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
   return done();
 
   function done(): LoadTaskResult {
-    Atomics.store(control, SLOTS + task.slot, result.replies);
+    Atomics.store(control, repliesSlot(task.slot), result.replies);
+    Atomics.store(control, visitsSlot(task.slot), result.visits);
     result.histogram = encodeHistogram(histogram);
     histogram.destroy();
     if (cpuStart !== null) {

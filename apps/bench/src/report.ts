@@ -1,99 +1,29 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import type { CompareResult, ModeSummary } from "./compare.ts";
-import { fixed, int, micros, table } from "./format.ts";
+import { chart, lineChart, percentileAxis, percentileTicks, type ChartSeries, type Point, type Series } from "./chart.ts";
+import { type CompareResult, type ModeSummary, shapeLabel } from "./compare.ts";
+import { factsLine, type RunFacts } from "./facts.ts";
+import { fixed, int, micros, range, table } from "./format.ts";
+import type { LoadResult } from "./run.ts";
 import { REPO_ROOT } from "./server.ts";
+import { median, type Spread } from "./stats.ts";
 
 /** A command as a reader can retype it: `node`, paths from the repository root. */
 export function displayCommand(command: string): string {
   return command.replaceAll(process.execPath, "node").replaceAll(`${REPO_ROOT}/`, "");
 }
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
-
-export interface Series {
-  name: string;
-  values: number[];
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/** Tick step of 1, 2 or 5 times a power of ten giving about five ticks. */
-function niceStep(max: number): number {
-  const raw = max / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const m = raw / power;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
-}
-
-function tickLabel(v: number): string {
-  if (v >= 1_000_000) return `${fixed(v / 1_000_000, v % 1_000_000 === 0 ? 0 : 1)}M`;
-  if (v >= 1000) return `${fixed(v / 1000, v % 1000 === 0 ? 0 : 1)}k`;
-  return String(Math.round(v * 100) / 100);
-}
-
-/**
- * A line chart as a standalone SVG: x is categorical (connection counts,
- * evenly spaced), y starts at zero, one line and legend entry per series.
- */
-export function lineChart(o: { title: string; xLabel: string; yLabel: string; xs: number[]; series: Series[] }): string {
-  const W = 640;
-  const H = 360;
-  const left = 70;
-  const right = 150;
-  const top = 40;
-  const bottom = 50;
-  const pw = W - left - right;
-  const ph = H - top - bottom;
-  const finite = o.series.flatMap((s) => s.values.filter(Number.isFinite));
-  const max = Math.max(1e-9, ...finite);
-  const step = niceStep(max * 1.05);
-  const yMax = Math.ceil((max * 1.05) / step) * step;
-  const x = (i: number): number => left + (o.xs.length === 1 ? pw / 2 : (i * pw) / (o.xs.length - 1));
-  const y = (v: number): number => top + ph - (v / yMax) * ph;
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${left + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`);
-  for (let v = 0; v <= yMax + step / 2; v += step) {
-    const yy = y(v).toFixed(1);
-    out.push(`<line x1="${left}" y1="${yy}" x2="${left + pw}" y2="${yy}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${tickLabel(v)}</text>`);
-  }
-  o.xs.forEach((xv, i) => {
-    out.push(`<text x="${x(i).toFixed(1)}" y="${top + ph + 18}" text-anchor="middle">${xv}</text>`);
-  });
-  out.push(`<line x1="${left}" y1="${top + ph}" x2="${left + pw}" y2="${top + ph}" stroke="#333"/>`);
-  out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + ph}" stroke="#333"/>`);
-  out.push(`<text x="${left + pw / 2}" y="${H - 10}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
-  o.series.forEach((s, k) => {
-    const color = COLORS[k % COLORS.length];
-    const points = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null)).filter((p) => p !== null);
-    if (points.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${points.join(" ")}"/>`);
-    for (const p of points) {
-      const [px, py] = p.split(",");
-      out.push(`<circle cx="${px}" cy="${py}" r="4" fill="${color}"/>`);
-    }
-    const ly = top + 10 + k * 20;
-    out.push(`<line x1="${left + pw + 14}" y1="${ly}" x2="${left + pw + 34}" y2="${ly}" stroke="${color}" stroke-width="2.5"/>`);
-    out.push(`<text x="${left + pw + 40}" y="${ly}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
-  });
-  out.push("</svg>");
-  return out.join("\n") + "\n";
-}
-
 function summaryRows(rows: ModeSummary[]): string[][] {
   return rows.map((s) => [
     s.mode,
     int(s.rps),
+    range(s.spread.rps, int),
     `${fixed(s.rpsRatio, 2)}×`,
     micros(s.p50Us),
     micros(s.p99Us),
+    range(s.spread.p99Us, micros),
     fixed(s.cpuUsPerRequest),
+    range(s.spread.cpuUsPerRequest, (n) => fixed(n)),
     `${fixed(s.cpuRatio, 2)}×`,
     fixed(s.ownerUsPerRequest),
     fixed(s.rssMiB),
@@ -102,14 +32,21 @@ function summaryRows(rows: ModeSummary[]): string[][] {
   ]);
 }
 
-const SUMMARY_HEADER = ["mode", "rps", "rps ×", "p50", "p99", "srv µs/req", "cpu ×", "owner µs/req", "RSS MiB", "bench µs/req", "errors"];
+const SUMMARY_HEADER = ["mode", "rps", "rps min–max", "rps ×", "p50", "p99", "p99 min–max", "srv µs/req", "srv min–max", "cpu ×", "owner µs/req", "RSS MiB", "bench µs/req", "errors"];
 
-function groups(result: CompareResult): { connections: number; depth: number; rows: ModeSummary[] }[] {
-  const out: { connections: number; depth: number; rows: ModeSummary[] }[] = [];
+interface Group {
+  connections: number;
+  depth: number;
+  rate: number | null;
+  rows: ModeSummary[];
+}
+
+function groups(result: CompareResult): Group[] {
+  const out: Group[] = [];
   for (const s of result.summaries) {
-    let g = out.find((x) => x.connections === s.connections && x.depth === s.depth);
+    let g = out.find((x) => x.connections === s.connections && x.depth === s.depth && x.rate === s.rate);
     if (g === undefined) {
-      g = { connections: s.connections, depth: s.depth, rows: [] };
+      g = { connections: s.connections, depth: s.depth, rate: s.rate, rows: [] };
       out.push(g);
     }
     g.rows.push(s);
@@ -121,7 +58,7 @@ function groups(result: CompareResult): { connections: number; depth: number; ro
 export function formatCompare(result: CompareResult): string {
   const parts: string[] = [];
   for (const g of groups(result)) {
-    parts.push(`c=${g.connections} depth=${g.depth} (medians of ${result.rounds}; × = ratio to ${result.baseline})`);
+    parts.push(`${shapeLabel(g)} (medians of ${result.rounds}, min–max over the rounds; × = ratio to ${result.baseline})`);
     parts.push(table(SUMMARY_HEADER, summaryRows(g.rows)));
     parts.push("");
   }
@@ -133,30 +70,74 @@ export function markdownTable(header: string[], rows: string[][], leftColumns = 
   return [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < leftColumns ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** A spread of microseconds in milliseconds. */
+function inMs(s: Spread): Spread {
+  return { ...s, min: s.min / 1000, max: s.max / 1000, q1: s.q1 / 1000, q3: s.q3 / 1000, median: s.median / 1000 };
+}
+
+function barsNote(rounds: number): string {
+  return rounds > 1 ? `bars: min–max of ${rounds} rounds` : "one round: no bars";
+}
+
+/**
+ * The latency distribution of each series' rounds, HDR style (percentile
+ * on a log10(1/(1−p)) axis, latency on a log axis): the median of the
+ * rounds at each percentile, bars from the lowest to the highest round.
+ * Percentiles past what the smallest round can resolve (1/(1−p) above its
+ * count) are left out rather than drawn from one sample.
+ */
+export function distributionChart(o: { title: string; series: { name: string; rounds: LoadResult[] }[]; facts: string }): string {
+  let decades = 1;
+  const series: ChartSeries[] = o.series.map((s) => {
+    const count = Math.min(...s.rounds.map((r) => r.latencyUs.count));
+    const dists = s.rounds.map((r) => r.distributionUs);
+    const points: Point[] = [];
+    for (let i = 0; i < (dists[0]?.length ?? 0); i++) {
+      const p = dists[0][i][0];
+      if (p >= 100 || 100 / (100 - p) > count) continue;
+      const values = dists.map((d) => d[i]?.[1] ?? Number.NaN).map((us) => us / 1000);
+      const x = percentileAxis(p);
+      decades = Math.max(decades, Math.ceil(x - 1e-9));
+      points.push({ x, y: median(values), yLo: Math.min(...values), yHi: Math.max(...values) });
+    }
+    return { name: s.name, points };
+  });
+  const rounds = Math.max(...o.series.map((s) => s.rounds.length));
+  return chart({ title: o.title, xLabel: "percentile", yLabel: "latency (ms, log)", xTicks: percentileTicks(decades), xDomain: [0, decades], yLog: true, series, facts: o.facts, bars: barsNote(rounds) });
+}
+
+
 /**
  * Writes `report.md` and, per depth, `throughput-d<depth>.svg` and
- * `p99-d<depth>.svg` (one line per mode against connections) into `dir`.
- * Returns the Markdown.
+ * `p99-d<depth>.svg` (one line per mode against connections, bars min–max
+ * over the rounds), and per configuration `latency-c<c>-d<d>.svg` (the
+ * latency distribution of every mode) into `dir`. Returns the Markdown.
  */
-export function writeReport(dir: string, result: CompareResult, meta: { command: string; mix: string; durationS: number; warmupS: number }): string {
+export function writeReport(dir: string, result: CompareResult, meta: { command: string; mix: string; facts: RunFacts; warnings: string[] }): string {
   mkdirSync(dir, { recursive: true });
+  const facts = factsLine(meta.facts);
   const depths = [...new Set(result.summaries.map((s) => s.depth))];
   const connections = [...new Set(result.summaries.map((s) => s.connections))].toSorted((a, b) => a - b);
+  const bars = barsNote(result.rounds);
   const charts: string[] = [];
   for (const d of depths) {
-    const series = (pick: (s: ModeSummary) => number): Series[] =>
-      result.modes.map((m) => ({
-        name: m.name,
-        values: connections.map((c) => {
-          const s = result.summaries.find((x) => x.mode === m.name && x.connections === c && x.depth === d);
-          return s === undefined ? Number.NaN : pick(s);
-        }),
-      }));
+    const series = (pick: (s: ModeSummary) => [number, Spread]): Series[] =>
+      result.modes.map((m) => {
+        const at = connections.map((c) => result.summaries.find((x) => x.mode === m.name && x.connections === c && x.depth === d));
+        const figure = at.map((s) => (s === undefined ? null : pick(s)));
+        return { name: m.name, values: figure.map((f) => f?.[0] ?? Number.NaN), lo: figure.map((f) => f?.[1].min ?? Number.NaN), hi: figure.map((f) => f?.[1].max ?? Number.NaN) };
+      });
     const tp = `throughput-d${d}.svg`;
     const lat = `p99-d${d}.svg`;
-    writeFileSync(path.join(dir, tp), lineChart({ title: `Throughput, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "requests/s (median)", xs: connections, series: series((s) => s.rps) }));
-    writeFileSync(path.join(dir, lat), lineChart({ title: `p99 latency, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "p99 (ms, median)", xs: connections, series: series((s) => s.p99Us / 1000) }));
+    writeFileSync(path.join(dir, tp), lineChart({ title: `Throughput, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "requests/s (median)", xs: connections, series: series((s) => [s.rps, s.spread.rps]), facts, bars }));
+    writeFileSync(path.join(dir, lat), lineChart({ title: `p99 latency, depth ${d}, ${meta.mix}`, xLabel: "connections", yLabel: "p99 (ms, median)", xs: connections, series: series((s) => [s.p99Us / 1000, inMs(s.spread.p99Us)]), facts, bars }));
     charts.push(`![throughput, depth ${d}](${tp}) ![p99, depth ${d}](${lat})`);
+  }
+  const distributions: string[] = [];
+  for (const g of groups(result)) {
+    const file = g.rate !== null ? `latency-c${g.connections}-rate${g.rate}.svg` : `latency-c${g.connections}-d${g.depth}.svg`;
+    writeFileSync(path.join(dir, file), distributionChart({ title: `Latency distribution, ${shapeLabel(g)}, ${meta.mix}`, series: g.rows.map((s) => ({ name: s.mode, rounds: s.rounds })), facts }));
+    distributions.push(`![latency distribution, ${shapeLabel(g)}](${file})`);
   }
   const lines: string[] = [];
   lines.push(`# bench compare: ${meta.mix}`);
@@ -167,16 +148,23 @@ export function writeReport(dir: string, result: CompareResult, meta: { command:
   lines.push(meta.command);
   lines.push("```");
   lines.push("");
+  lines.push(`Run facts: ${facts}.`);
+  lines.push("");
   lines.push(
-    `${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}. ` +
-      `${result.rounds} rounds, modes interleaved (order rotated each round), ${meta.durationS}s measured after ${meta.warmupS}s warm-up per run; ` +
-      `figures are medians over the rounds, ratios (×) are to **${result.baseline}** from the same run. ` +
+    `${result.rounds} rounds, modes interleaved (order rotated each round), ${meta.facts.durationS}s measured after ${meta.facts.warmupS}s warm-up per run; ` +
+      `figures are medians over the rounds with their min–max, ratios (×) are to **${result.baseline}** from the same run. ` +
       "srv µs/req: the server process's CPU per reply; owner µs/req: its state-owner thread's (the main thread for a single-owner server); " +
       "bench µs/req: the load generator's own CPU per reply.",
   );
   lines.push("");
+  if (meta.warnings.length > 0) {
+    lines.push("Spread warnings (rounds that disagree; read those medians with care):");
+    lines.push("");
+    for (const w of meta.warnings) lines.push(`- ${w}`);
+    lines.push("");
+  }
   for (const g of groups(result)) {
-    lines.push(`## ${g.connections} connections, depth ${g.depth}`);
+    lines.push(`## ${g.connections} connections, ${g.rate !== null ? `rate ${g.rate}/s` : `depth ${g.depth}`}`);
     lines.push("");
     lines.push(markdownTable(SUMMARY_HEADER, summaryRows(g.rows)));
     lines.push("");
@@ -184,6 +172,10 @@ export function writeReport(dir: string, result: CompareResult, meta: { command:
   lines.push("## Charts");
   lines.push("");
   lines.push(...charts);
+  lines.push("");
+  lines.push("## Latency distributions");
+  lines.push("");
+  lines.push(...distributions);
   lines.push("");
   lines.push("## Modes");
   lines.push("");

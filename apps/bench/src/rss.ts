@@ -4,9 +4,11 @@ import { startShellServer } from "@pkgindex/server-process";
 import { generatedDeps, generatedName } from "./generated-index.ts";
 import { markdownTable } from "./report.ts";
 import { startPkgindex } from "./server.ts";
+import { spread } from "./stats.ts";
 
 export interface RssRow {
   label: string;
+  round: number;
   packages: number;
   ok: number;
   rssBeforeMiB: number;
@@ -61,11 +63,12 @@ async function fill(port: number, count: number): Promise<number> {
 }
 
 /** RSS of a running server before and after indexing `count` packages. */
-async function measure(label: string, pid: number, port: number, count: number): Promise<RssRow> {
+async function measure(label: string, round: number, pid: number, port: number, count: number): Promise<RssRow> {
   const before = statusKiB(pid, "VmRSS");
   const ok = await fill(port, count);
   return {
     label,
+    round,
     packages: count,
     ok,
     rssBeforeMiB: mib(before),
@@ -82,30 +85,44 @@ async function measure(label: string, pid: number, port: number, count: number):
  * (memory store) in each layout after indexing `count` packages with up to
  * five dependencies each.
  */
-export async function runRss(o: { packages: number; modes: number[]; goref: string; log: (row: RssRow) => void }): Promise<RssRow[]> {
+export async function runRss(o: { packages: number; modes: number[]; goref: string; rounds: number; log: (row: RssRow) => void }): Promise<RssRow[]> {
   const rows: RssRow[] = [];
-  const goref = await startShellServer("goref", `${o.goref} -addr 127.0.0.1:{port}`);
-  try {
-    rows.push(await measure("goref", goref.pid, goref.port, o.packages));
-    o.log(rows.at(-1)!);
-  } finally {
-    await goref.stop();
-  }
-  for (const w of o.modes) {
-    const server = await startPkgindex(["--admin-port", "0", "--workers", String(w), "--store", "memory"]);
+  // Every server started afresh each round, in the same order, so a round's spread is the servers' own.
+  for (let round = 1; round <= o.rounds; round++) {
+    const goref = await startShellServer("goref", `${o.goref} -addr 127.0.0.1:{port}`);
     try {
-      rows.push(await measure(`pkgindex-w${w}`, server.child.pid!, server.port, o.packages));
+      rows.push(await measure("goref", round, goref.pid, goref.port, o.packages));
       o.log(rows.at(-1)!);
     } finally {
-      await server.stop();
+      await goref.stop();
+    }
+    for (const w of o.modes) {
+      const server = await startPkgindex(["--admin-port", "0", "--workers", String(w), "--store", "memory"]);
+      try {
+        rows.push(await measure(`pkgindex-w${w}`, round, server.child.pid!, server.port, o.packages));
+        o.log(rows.at(-1)!);
+      } finally {
+        await server.stop();
+      }
     }
   }
   return rows;
 }
 
+/** The median of the rounds, then their min–max when there are several. */
+function mibCell(values: number[]): string {
+  const s = spread(values);
+  return s.n > 1 ? `${s.median.toFixed(1)} MiB (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : `${s.median.toFixed(1)} MiB`;
+}
+
+/** One row per server over its rounds. */
 export function rssTable(rows: readonly RssRow[]): string {
+  const labels = [...new Set(rows.map((r) => r.label))];
   return markdownTable(
     ["server", "RSS before", "RSS after", "anonymous after", "file-backed after"],
-    rows.map((r) => [r.label, `${r.rssBeforeMiB.toFixed(1)} MiB`, `${r.rssAfterMiB.toFixed(1)} MiB`, `${r.rssAnonAfterMiB.toFixed(1)} MiB`, `${r.rssFileAfterMiB.toFixed(1)} MiB`]),
+    labels.map((label) => {
+      const mine = rows.filter((r) => r.label === label);
+      return [label, mibCell(mine.map((r) => r.rssBeforeMiB)), mibCell(mine.map((r) => r.rssAfterMiB)), mibCell(mine.map((r) => r.rssAnonAfterMiB)), mibCell(mine.map((r) => r.rssFileAfterMiB))];
+    }),
   );
 }

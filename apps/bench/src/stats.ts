@@ -73,3 +73,67 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** How far a benchmark's rounds (or a run's intervals) spread around their median. */
+export interface Spread {
+  n: number;
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+  /** (max − min) / median: 0.1 means the rounds disagree by 10% of the median. */
+  relative: number;
+}
+
+/**
+ * The five-number summary of a small exact sample, quartiles by nearest
+ * rank (as `percentile`). NaNs (a figure a server does not have) are left
+ * out; an empty sample is all NaN.
+ */
+export function spread(values: readonly number[]): Spread {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { n: 0, min: Number.NaN, q1: Number.NaN, median: Number.NaN, q3: Number.NaN, max: Number.NaN, relative: Number.NaN };
+  const sorted = finite.toSorted((a, b) => a - b);
+  const mid = median(sorted);
+  const min = sorted[0];
+  const max = sorted[sorted.length - 1];
+  return { n: sorted.length, min, q1: percentile(sorted, 25), median: mid, q3: percentile(sorted, 75), max, relative: mid !== 0 ? (max - min) / Math.abs(mid) : max === min ? 0 : Number.POSITIVE_INFINITY };
+}
+
+/**
+ * The percentiles a latency distribution is drawn at, HDR style: evenly
+ * spaced in log10(1 / (1 − p)), four per decade (0, 43.8, 68.4, 82.2, 90,
+ * … 99.999%), so the tail gets as much of the chart as the body.
+ */
+export const DISTRIBUTION_PERCENTILES: readonly number[] = Array.from({ length: 21 }, (_, k) => Math.round((1 - 10 ** (-k / 4)) * 1e7) / 1e5);
+
+/** The latency (µs) at each of DISTRIBUTION_PERCENTILES, then at 100% (the max). */
+export function distribution(h: Histogram): [percentile: number, us: number][] {
+  if (h.totalCount === 0) return [];
+  // A percentile reads as its bucket's top, which can pass the exact max.
+  const out: [number, number][] = DISTRIBUTION_PERCENTILES.map((p) => [p, Math.min(h.getValueAtPercentile(p), h.maxValue)]);
+  out.push([100, h.maxValue]);
+  return out;
+}
+
+/** The least-squares slope of y over x (NaN with fewer than two distinct x). */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  let sx = 0;
+  let sy = 0;
+  for (const [x, y] of points) {
+    sx += x;
+    sy += y;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}

@@ -4,11 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort, startShellServer } from "@pkgindex/server-process";
-import { orDash } from "./format.ts";
+import { orDash, range } from "./format.ts";
 import { metricSum, scrapeMetrics } from "./metrics-text.ts";
 import { markdownTable } from "./report.ts";
 import { startPkgindex } from "./server.ts";
-import { median } from "./stats.ts";
+import { runFacts } from "./facts.ts";
+import { median, spread } from "./stats.ts";
 
 const run = promisify(execFile);
 
@@ -117,7 +118,7 @@ function configs(o: YardstickOptions): Config[] {
 export async function runYardsticks(o: YardstickOptions): Promise<{ labels: string[]; results: YardstickResult[] }> {
   const all = configs(o);
   const results: YardstickResult[] = [];
-  o.log({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.versions.node, loadavg: os.loadavg() } });
+  o.log({ facts: runFacts({ rounds: o.rounds, durationS: Number.parseFloat(o.duration), warmupS: 0.5 }) });
   for (let round = 1; round <= o.rounds; round++) {
     for (const config of all) {
       const server = await config.start();
@@ -160,11 +161,11 @@ export async function runYardsticks(o: YardstickOptions): Promise<{ labels: stri
 export function yardstickTable(labels: string[], loads: YardstickLoad[], results: YardstickResult[]): string {
   const present = ["goref", "okserver", "goref-1core"].filter((r) => labels.includes(r));
   const references = present.length > 0 ? present : [labels[0]];
-  const header = ["load", "server", "rps", "p99 µs", "server CPU µs/req", "state-owner CPU µs/req", "avg batch", "commits/s", ...references.flatMap((r) => [`rps / ${r}`, `CPU / ${r}`])];
+  const header = ["load", "server", "rps", "rps min–max", "p99 µs", "p99 min–max", "server CPU µs/req", "CPU min–max", "state-owner CPU µs/req", "avg batch", "commits/s", ...references.flatMap((r) => [`rps / ${r}`, `CPU / ${r}`])];
   const rows: string[][] = [];
   for (const load of loads) {
-    const med = (label: string, key: keyof YardstickResult): number =>
-      median(results.filter((r) => r.label === label && r.load === load.key && r[key] !== undefined).map((r) => r[key] as number));
+    const values = (label: string, key: keyof YardstickResult): number[] => results.filter((r) => r.label === label && r.load === load.key && r[key] !== undefined).map((r) => r[key] as number);
+    const med = (label: string, key: keyof YardstickResult): number => median(values(label, key));
     for (const label of labels) {
       const rps = med(label, "rps");
       const cpu = med(label, "cpu");
@@ -172,8 +173,11 @@ export function yardstickTable(labels: string[], loads: YardstickLoad[], results
         load.key,
         label,
         rps.toFixed(0),
+        range(spread(values(label, "rps")), (n) => n.toFixed(0)),
         med(label, "p99").toFixed(0),
+        range(spread(values(label, "p99")), (n) => n.toFixed(0)),
         cpu.toFixed(1),
+        range(spread(values(label, "cpu")), (n) => n.toFixed(1)),
         orDash(med(label, "ownerCpu"), 2),
         orDash(med(label, "batch"), 1),
         orDash(med(label, "commitsPerSec"), 0),

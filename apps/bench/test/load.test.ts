@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, type LineServer, startLineServer } from "@pkgindex/server-process";
@@ -71,6 +72,57 @@ describe("LoadPool", () => {
     expect(r.latencyUs.count).toBe(r.replies);
   });
 
+  it("churns: each connection sends its lines, reads their replies and closes; the slot connects again", async () => {
+    // Lines seen per connection, by the order connections arrived.
+    const perConnection: number[] = [];
+    const server = net.createServer((socket) => {
+      const k = perConnection.push(0) - 1;
+      socket.on("error", () => {});
+      socket.on("data", (chunk: Buffer) => {
+        let n = 0;
+        for (const b of chunk) if (b === 10) n++;
+        perConnection[k] += n;
+        socket.write("OK\n".repeat(n));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = await pool.run({ ...base(port), connections: 3, depth: 2, linesPerConnection: 3, pid: process.pid });
+      expect(r.errors).toBe(0);
+      expect(r.linesPerConnection).toBe(3);
+      const visits = Math.round(r.connectionsPerSecond! * r.seconds);
+      expect(visits).toBeGreaterThan(10);
+      // Only connections cut by the stop may have sent fewer lines; none sends more.
+      expect(perConnection.filter((n) => n !== 3).length).toBeLessThanOrEqual(3);
+      expect(Math.max(...perConnection)).toBe(3);
+      expect(perConnection.length).toBeGreaterThanOrEqual(visits);
+      // Replies in the window are three per visit, give or take the visits the window's edges cut.
+      expect(Math.abs(r.replies - 3 * visits)).toBeLessThanOrEqual(3 * 3 * 2);
+      // The latency of a churning client is its whole visit.
+      expect(r.latencyUs.count).toBe(visits);
+      expect(r.server?.cpuUsPerConnection).toBeGreaterThan(0);
+      expect(r.connectionIntervals!.n).toBeGreaterThan(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("samples the server's RSS from the start of a run to the end of its window", async () => {
+    fake = await fakeServer();
+    const r = await pool.run({ ...base(fake.port), pid: process.pid });
+    const rss = r.server!.rss;
+    // 50 ms warm-up at one sample per 100 ms, then ten intervals of 100 ms (300 ms / 10, at least 100).
+    expect(rss.samples.length).toBeGreaterThanOrEqual(3);
+    const times = rss.samples.map(([t]) => t);
+    expect(times.toSorted((a, b) => a - b)).toEqual(times);
+    expect(rss.startMiB).toBe(rss.samples[0][1]);
+    expect(rss.endMiB).toBe(rss.samples.at(-1)![1]);
+    expect(rss.peakMiB).toBe(Math.max(...rss.samples.map(([, m]) => m)));
+    expect(r.rpsIntervals.n).toBeGreaterThanOrEqual(2);
+    expect(r.rpsIntervals.min).toBeLessThanOrEqual(r.rpsIntervals.max);
+  });
+
   it("counts replies that are not OK, FAIL or ERROR as errors and names the first", async () => {
     fake = await fakeServer("MAYBE\n");
     const r = await pool.run(base(fake.port));
@@ -98,6 +150,14 @@ describe("the bench CLI", () => {
     [["--connections", "0"], "--connections must be an integer from 1 to 100000, got 0"],
     [["--pattern", "open"], "--rate is required with --pattern open"],
     [["--rate", "10"], "--rate only applies to --pattern open"],
+    [["--lines", "2"], "--lines only applies to --pattern churn"],
+    [["--pattern", "churn", "--lines", "0"], "--lines must be an integer from 1 to 1000000, got 0"],
+    [["--port-range", "9-3"], '--port-range must be LO-HI, ports from 1 to 65535, got "9-3"'],
+    [["--max-spread", "-1"], "--max-spread must be zero or a positive number"],
+    [["--rss-chart", "x.svg"], "--rss-chart needs the server's --pid, or --pkgindex or --start"],
+    [["--baseline-file", "/nonexistent/base.json", "--start", "true"], "--baseline-file /nonexistent/base.json: no such file"],
+    [["sweep", "--rates", "0..10"], '--rates LO..HI needs 0 < LO < HI, got "0..10"'],
+    [["soak", "--churn-clients", "0"], "--churn-clients must be an integer from 1 to 10000, got 0"],
     [["--mix", "nope"], "Invalid values: Argument: mix, Given: \"nope\", Choices:"],
     [["--threads", "0"], "--threads must be an integer from 1 to 64, got 0"],
     [["compare", "--connections", "10,x"], '--connections must be a comma-separated list of integers from 1 to 100000, got "10,x"'],

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { commitsTable } from "../src/commits.ts";
+import { rssTable } from "../src/rss.ts";
 import { generatedDeps, generatedName } from "../src/generated-index.ts";
 import { metricSum } from "../src/metrics-text.ts";
 import { main } from "../src/cli.ts";
@@ -45,11 +46,26 @@ describe("the generated index", () => {
   });
 });
 
+const commitsRow = (round: number, commitsPerSecond: number, commandsPerBatch: number) => ({ round, workers: 2, sync: "normal", depth: 8, commitsPerSecond, commandsPerBatch, commandsPerCommit: 10 });
+const rssRow = (label: string, round: number, after: number) => ({ label, round, packages: 10, ok: 10, rssBeforeMiB: 40, rssAfterMiB: after, rssAnonAfterMiB: after - 20, rssFileAfterMiB: 20 });
+
 describe("report tables", () => {
   it("commits: a dash where a layout has no batches", () => {
-    expect(commitsTable([{ workers: 0, sync: "full", depth: 8, commitsPerSecond: 370.4, commandsPerBatch: Number.NaN, commandsPerCommit: 491.26 }])).toBe(
+    expect(commitsTable([{ round: 1, workers: 0, sync: "full", depth: 8, commitsPerSecond: 370.4, commandsPerBatch: Number.NaN, commandsPerCommit: 491.26 }])).toBe(
       ["| layout | --sync | depth | commits/s | commands per batch | commands per commit |", "|---|---|---:|---:|---:|---:|", "| w0 | full | 8 | 370 | – | 491.3 |"].join("\n"),
     );
+  });
+
+  it("commits: the median of the rounds with their min–max", () => {
+    expect(commitsTable([commitsRow(1, 300, 4), commitsRow(2, 360, 5), commitsRow(3, 330, 6)]).split("\n")[2]).toBe("| w2 | normal | 8 | 330 (300–360) | 5.0 (4.0–6.0) | 10.0 (10.0–10.0) |");
+  });
+
+  it("rss: one row per server, the median of its rounds with their min–max", () => {
+    expect(rssTable([rssRow("goref", 1, 50), rssRow("pkgindex-w0", 1, 80), rssRow("goref", 2, 54), rssRow("pkgindex-w0", 2, 90), rssRow("goref", 3, 52), rssRow("pkgindex-w0", 3, 85)]).split("\n").slice(2)).toEqual([
+      "| goref | 40.0 MiB (40.0–40.0) | 52.0 MiB (50.0–54.0) | 32.0 MiB (30.0–34.0) | 20.0 MiB (20.0–20.0) |",
+      "| pkgindex-w0 | 40.0 MiB (40.0–40.0) | 85.0 MiB (80.0–90.0) | 65.0 MiB (60.0–70.0) | 20.0 MiB (20.0–20.0) |",
+    ]);
+    expect(rssTable([rssRow("goref", 1, 50)]).split("\n")[2]).toBe("| goref | 40.0 MiB | 50.0 MiB | 30.0 MiB | 20.0 MiB |");
   });
 
   it("startup: one row per layout with its rounds in order", () => {
@@ -72,8 +88,11 @@ describe("report tables", () => {
       { label: "pkgindex-w0", load: "c100d1mixed", rps: 150, p99: 5, cpu: 20, commitsPerSec: 0 },
     ];
     const rows = yardstickTable(["goref", "pkgindex-w0"], loads, results).split("\n");
-    expect(rows[0]).toBe("| load | server | rps | p99 µs | server CPU µs/req | state-owner CPU µs/req | avg batch | commits/s | rps / goref | CPU / goref |");
-    expect(rows.slice(2)).toEqual(["| c100d1mixed | goref | 200 | 20 | 10.0 | – | – | – | 1.00 | 1.00 |", "| c100d1mixed | pkgindex-w0 | 100 | 5 | 20.0 | – | – | 0 | 0.50 | 2.00 |"]);
+    expect(rows[0]).toBe("| load | server | rps | rps min–max | p99 µs | p99 min–max | server CPU µs/req | CPU min–max | state-owner CPU µs/req | avg batch | commits/s | rps / goref | CPU / goref |");
+    expect(rows.slice(2)).toEqual([
+      "| c100d1mixed | goref | 200 | 100–300 | 20 | 10–30 | 10.0 | 10.0–10.0 | – | – | – | 1.00 | 1.00 |",
+      "| c100d1mixed | pkgindex-w0 | 100 | 50–150 | 5 | 5–5 | 20.0 | 20.0–20.0 | – | – | 0 | 0.50 | 2.00 |",
+    ]);
   });
 });
 
@@ -90,9 +109,11 @@ describe("bench yardsticks", () => {
       const runs = printed.filter((l) => l.startsWith('{"round"')).map((l) => JSON.parse(l) as { round: number; label: string });
       expect(runs.map((r) => `${r.round} ${r.label}`)).toEqual(["1 goref", "1 okserver", "1 pkgindex-w1", "2 goref", "2 okserver", "2 pkgindex-w1"]);
       const table = printed.at(-1)!.trim().split("\n");
-      expect(table[2]).toBe("| c2d3mixed | goref | 2000 | 50 | 3.0 | – | – | – | 1.00 | 1.00 | 1.00 | 1.00 |");
+      expect(table[2]).toBe("| c2d3mixed | goref | 2000 | 2000–2000 | 50 | 50–50 | 3.0 | 3.0–3.0 | – | – | – | 1.00 | 1.00 | 1.00 | 1.00 |");
       // 4 commands a run, one worker batching them; memory store: no commits.
-      expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 50 \| 3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
+      expect(table[4]).toMatch(/^\| c2d3mixed \| pkgindex-w1 \| 2000 \| 2000–2000 \| 50 \| 50–50 \| 3\.0 \| 3\.0–3\.0 \| \d+\.\d\d \| \d+\.\d \| 0 \| 1\.00 \| 1\.00 \| 1\.00 \| 1\.00 \|$/);
+      // The run's facts come first: commit and machine.
+      expect(JSON.parse(printed[0]).facts.machine.cores).toBeGreaterThan(0);
     } finally {
       log.mockRestore();
     }

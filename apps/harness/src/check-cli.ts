@@ -44,6 +44,7 @@ function parse(argv: string[]) {
         "sub-history is printed), 2 bad flags, 3 could not connect or could not decide.",
     )
     .options({
+      "dry-run": { type: "boolean", default: false, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" },
       host: { type: "string", default: "127.0.0.1", describe: "Server host" },
       port: { type: "number", default: 8080, describe: "Server port" },
       targets: { type: "string", describe: "Several servers, host:port,host:port (clients round-robin); overrides --host/--port" },
@@ -75,6 +76,10 @@ export async function checkMain(argv: string[]): Promise<number> {
   let report: string | undefined;
   try {
     const args = parse(argv);
+    if (args["dry-run"]) {
+      console.log(JSON.stringify(args));
+      return 0;
+    }
     if (args.host === "") throw new UsageError("--host must not be empty");
     const targets = args.targets !== undefined ? parseTargets(args.targets) : [{ host: args.host, port: integerIn("port", args.port, 1, 65535) }];
     options = {

@@ -40,6 +40,7 @@ function parse(argv: string[]) {
         "$0 check [options]: records a concurrent history and checks it for linearizability (check --help).",
     )
     .options({
+      "dry-run": { type: "boolean", default: false, hidden: true, describe: "Parse the arguments, print them as JSON and exit without connecting (the README test checks every example line so)" },
       host: { type: "string", default: "127.0.0.1", describe: "Server host" },
       port: { type: "number", default: 8080, describe: "Server port" },
       concurrency: { type: "number", default: 10, describe: "Clients, each on its own connection with its share of the packages (1-1000)" },
@@ -76,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`pkgindex-harness: ${(err as Error).message}`);
     return EXIT_USAGE;
+  }
+  if (args["dry-run"]) {
+    console.log(JSON.stringify(args));
+    return 0;
   }
   let options;
   try {

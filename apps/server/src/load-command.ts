@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { PkgIndexError } from "@pkgindex/errors";
 import { bulkLoad, databasePath, openStore, parseBrew, type BulkLoadOptions, type Store } from "@pkgindex/store";
 import { withEnvDefaults } from "./env-defaults.ts";
+import { fileArgument } from "./file-argument.ts";
 
 const LOAD_OPTIONS = {
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database to load into (created if missing)" },
@@ -86,19 +87,23 @@ function replacing(store: Store, old: readonly string[]): Store {
  */
 export function loadCommand(raw: RawLoadOptions): string {
   let text: string;
+  const file = fileArgument(raw.file) ?? "-";
+  const fromStdin = file === "-";
+  const source = fromStdin ? "stdin" : file;
   try {
-    text = readFileSync(raw.file, "utf8");
+    text = readFileSync(fromStdin ? 0 : file, "utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason = e.code === "ENOENT" ? "no such file (ENOENT)" : e.code === "EISDIR" ? "it is a directory (EISDIR)" : String(e.message);
-    throw new PkgIndexError("PKGI_LOAD_FILE", { path: raw.file, reason }, { cause: err });
+    throw new PkgIndexError("PKGI_LOAD_FILE", { path: source, reason }, { cause: err });
   }
   const lines: number[] = [];
-  const entries = parseBrew(text, raw.file, lines);
+  const entries = parseBrew(text, source, lines);
   const options: BulkLoadOptions = {
-    source: raw.file,
+    source,
     lines,
     missing: raw.createMissing ? "create" : "refuse",
+    missingHint: "load with --create-missing to create such packages with no dependencies",
     allowCycles: raw.allowCycles,
   };
   // Check everything against a store that keeps nothing, before touching the disk.
@@ -110,7 +115,7 @@ export function loadCommand(raw: RawLoadOptions): string {
     store.load((name) => old.push(name));
     if (old.length > 0 && !raw.replace) {
       throw new PkgIndexError("PKGI_LOAD_FILE", {
-        path: raw.file,
+        path: source,
         reason: `${databasePath(raw.dataDir)} already holds ${old.length} packages; load never merges: use --replace to replace that index, or load into an empty data directory`,
       });
     }
@@ -128,7 +133,7 @@ export const LOAD_COMMAND: CommandModule<object, RawLoadOptions> = {
   describe: "Bulk-load a brew-format file (name: dep dep) into --data-dir, in dependency order, in one transaction",
   builder: (y: Argv) =>
     y
-      .positional("file", { type: "string", describe: "The brew-format file, e.g. a pkgindex dump" })
+      .positional("file", { type: "string", describe: "The brew-format file, e.g. a pkgindex dump; - reads stdin" })
       .options(withEnvDefaults(LOAD_OPTIONS))
       .options(LOAD_FLAGS)
       .epilogue(

@@ -43,7 +43,7 @@ export const SERVE_OPTIONS = {
   "line-timeout": { type: "number", default: 60, describe: "Seconds a request line may take from its first byte to its newline before the connection is closed (0: never; as nginx's client_header_timeout)" },
   "drain-delay": { type: "number", default: 0, describe: "On SIGTERM/SIGINT: seconds between readiness turning 503 and the listeners closing (give the load balancer time to notice)" },
   "drain-timeout": { type: "number", default: 30, describe: "Seconds the whole drain may take; past it the process exits 1" },
-  "admin-host": { type: "string", default: "0.0.0.0", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics)" },
+  "admin-host": { type: "string", describe: "Address of the admin HTTP server (/livez, /readyz, /metrics, /backup) [default: --host]" },
   "admin-port": { type: "number", default: 9090, describe: "Port of the admin HTTP server (0: no admin server)" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
@@ -78,14 +78,15 @@ export interface RawServeOptions {
   lineTimeout: number;
   drainDelay: number;
   drainTimeout: number;
-  adminHost: string;
+  /** Unset: the same address as --host (an admin server is never more exposed than the service). */
+  adminHost?: string;
   adminPort: number;
   logLevel: string;
   logFormat: string;
   testHooks: boolean;
 }
 
-function bad(option: string, reason: string): PkgIndexError {
+export function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
 }
 
@@ -102,7 +103,7 @@ function positiveSeconds(option: string, value: number, max: number): number {
   return ms;
 }
 
-function integer(option: string, value: number, min: number, max: number): number {
+export function integer(option: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw bad(option, `expected a whole number from ${min} to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }
@@ -126,7 +127,7 @@ export function autoWorkers(cores: number = os.availableParallelism(), reads: Se
 
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
-  if (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "") throw bad("admin-host", "expected an address");
+  if (raw.adminHost !== undefined && (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "")) throw bad("admin-host", "expected an address");
   let workers: number;
   if (raw.workers === "auto") workers = autoWorkers(os.availableParallelism(), raw.reads as ServerConfig["reads"]);
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
@@ -174,7 +175,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     lineTimeoutMs: seconds("line-timeout", raw.lineTimeout, 86_400),
     drainDelayMs: seconds("drain-delay", raw.drainDelay, 3600),
     drainTimeoutMs: seconds("drain-timeout", raw.drainTimeout, 3600),
-    adminHost: raw.adminHost,
+    adminHost: raw.adminHost ?? raw.host,
     adminPort: integer("admin-port", raw.adminPort, 0, 65535),
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,

@@ -1,5 +1,6 @@
 import { startAdminServer, type AdminServer, type Readiness } from "@pkgindex/admin";
 import { createLogger, startServer, type RunningServer } from "@pkgindex/runtime";
+import { backupEndpoint } from "./backup-endpoint.ts";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
 /** How long /livez and /metrics wait for every thread to answer. */
@@ -36,6 +37,7 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
         };
       },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
+      backup: backupEndpoint(() => server, config.dataDir, logger),
     });
     logger.info({ host: config.adminHost, port: admin.port }, "admin listening");
   }

@@ -171,7 +171,7 @@ describe("dump and load", () => {
     // brew's own output names some packages only as dependencies: strict load refuses it, naming one.
     const strict = await runCli(["load", BREW_DATA, "--data-dir", path.join(tempDir(), "strict")]);
     expect(strict.code).toBe(1);
-    expect(strict.stderr).toMatch(/^pkgindex: \[PKGI_LOAD_FILE\] cannot load .*brew-dependencies\.txt: line \d+: package \S+ depends on \S+, which is not listed\n$/);
+    expect(strict.stderr).toMatch(/^pkgindex: \[PKGI_LOAD_FILE\] cannot load .*brew-dependencies\.txt: line \d+: package \S+ depends on \S+, which is not listed; load with --create-missing to create such packages with no dependencies\n$/);
 
     const first = path.join(tempDir(), "first");
     const loaded = await runCli(["load", BREW_DATA, "--data-dir", first, "--create-missing"]);

@@ -14,12 +14,14 @@ const CONFIG = path.join(REPO_ROOT, "docker/haproxy.cfg");
 
 describe("behind HAProxy with send-proxy-v2", () => {
   let server: ServerProcess;
+  let statsPort: number;
   let haproxy: ChildProcess;
   let frontPort: number;
 
   beforeAll(async () => {
     server = await startServer(["--workers", "3", "--store", "memory", "--proxy-protocol", "v2", "--log-level", "debug"], {}, { admin: true });
     frontPort = await freePort();
+    statsPort = await freePort();
     haproxy = await startHaproxy(
       CONFIG,
       {
@@ -28,6 +30,9 @@ describe("behind HAProxy with send-proxy-v2", () => {
         PKGINDEX_BACKEND_ADDR: "127.0.0.1",
         PKGINDEX_BACKEND_PORT: String(server.port),
         PKGINDEX_ADMIN_PORT: String(server.adminPort),
+        // One address, so one server slot (server-template would give all ten slots this address).
+        PKGINDEX_BACKEND_SLOTS: "1",
+        HAPROXY_STATS_PORT: String(statsPort),
       },
       async () => {
         const c = await LineClient.connect(frontPort);
@@ -48,6 +53,13 @@ describe("behind HAProxy with send-proxy-v2", () => {
   it("haproxy -c accepts the compose configuration", () => {
     const check = spawnSync("bash", [path.join(REPO_ROOT, "docker/check-haproxy-config.sh")], { encoding: "utf8" });
     expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
+  });
+
+  it("serves HAProxy's stats page and Prometheus metrics, with the one backend slot up", async () => {
+    const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
+    expect(csv.split("\n").filter((l) => l.startsWith("pkgindex,pkgindex")).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["pkgindex,pkgindex1"]);
+    const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^haproxy_backend_active_servers\{proxy="pkgindex"\} 1$/m);
   });
 
   it("pkgindex logs the original client address and port, not HAProxy's", async () => {

@@ -1,3 +1,4 @@
+import { createReadStream, statSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { METRICS_CONTENT_TYPE } from "./content-type.ts";
@@ -33,7 +34,12 @@ export interface AdminServerOptions {
   metrics: () => Promise<string>;
   /** /livez answers 503 when live() has not resolved true by then. Default 1000 ms. */
   liveTimeoutMs?: number;
+  /** POST /backup: makes a backup file, which is sent as the body and then removed. Absent: 404. */
+  backup?: () => Promise<BackupOutcome>;
 }
+
+/** What a backup request came to: a file to send, or a status and a one-line reason. */
+export type BackupOutcome = { ok: true; path: string; remove: () => void } | { ok: false; status: number; message: string };
 
 export interface AdminServer {
   readonly port: number;
@@ -54,8 +60,40 @@ function send(res: http.ServerResponse, status: number, contentType: string, bod
   res.end(body);
 }
 
+/** Streams the backup file, then removes it, however the response ends. */
+function sendBackup(res: http.ServerResponse, outcome: BackupOutcome): Promise<void> {
+  if (!outcome.ok) {
+    send(res, outcome.status, TEXT, `${outcome.message}\n`);
+    return Promise.resolve();
+  }
+  let size: number;
+  try {
+    size = statSync(outcome.path).size;
+  } catch (err) {
+    outcome.remove();
+    throw err;
+  }
+  return new Promise((resolve) => {
+    const done = (): void => {
+      outcome.remove();
+      resolve();
+    };
+    res.writeHead(200, {
+      "content-type": "application/vnd.sqlite3",
+      "content-length": size,
+      "content-disposition": 'attachment; filename="pkgindex.db"',
+      "cache-control": "no-store",
+    });
+    const file = createReadStream(outcome.path);
+    file.once("error", () => res.destroy());
+    res.once("close", done);
+    file.pipe(res);
+  });
+}
+
 /**
- * The admin HTTP endpoint (node:http): GET or HEAD /livez, /readyz, /metrics.
+ * The admin HTTP endpoint (node:http): GET or HEAD /livez, /readyz, /metrics;
+ * POST /backup when a backup is offered.
  * Rejects with PkgIndexError PKGI_PORT_IN_USE or PKGI_LISTEN_FAILED when it
  * cannot listen.
  */
@@ -66,6 +104,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://admin.invalid");
     const route = url.pathname;
+    if (route === "/backup" && options.backup !== undefined) {
+      // A write, and a costly one: never on a GET that a crawler or a probe might send.
+      if (req.method !== "POST") send(res, 405, TEXT, "method not allowed: POST /backup\n", { allow: "POST" });
+      else await sendBackup(res, await options.backup());
+      return;
+    }
     if (route !== "/livez" && route !== "/readyz" && route !== "/metrics") {
       send(res, 404, TEXT, "not found\n");
       return;

@@ -2,5 +2,6 @@ export {
   startAdminServer,
   type AdminServer,
   type AdminServerOptions,
+  type BackupOutcome,
   type Readiness,
 } from "./admin-server.ts";

@@ -4,7 +4,12 @@
 // @pkgindex/protocol because they are answered with ERROR, not raised.
 export const ERROR_CATALOGUE = {
   PKGI_NODE_VERSION: "Node.js {found} is too old: pkgindex needs Node.js {needed} or newer",
+  // Printed by apps/server/bin/pkgindex (a shell script, before any JS runs).
+  PKGI_NOT_BUILT: "the bundle ({path}) is missing: run `npx -y pnpm@10.34.8 build` first",
   PKGI_BAD_OPTION: "invalid value for --{option}: {reason}",
+  PKGI_BAD_ENV: "invalid value for {variable} (--{option}): {reason}",
+  PKGI_UNKNOWN_OPTION: "unknown option {option} (see {help})",
+  PKGI_USAGE: "{reason} (see {help})",
   PKGI_PORT_IN_USE: "cannot listen on {address}: the address is already in use",
   PKGI_LISTEN_FAILED: "cannot listen on {address}: {reason}",
   PKGI_STATE_OWNER_CRASHED: "the state owner thread died: {reason}",
@@ -18,6 +23,8 @@ export const ERROR_CATALOGUE = {
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
   PKGI_TLS_FILE: "--{option} {path}: {reason}",
   PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
+  PKGI_BACKUP_UNAVAILABLE: "cannot back up a --store {store} index: {reason}",
+  PKGI_BACKUP_FAILED: "backup to {path} failed: {reason}",
   // PostgreSQL store (@pkgindex/store-postgres). {target} is user@host:port/database, never a password.
   PKGI_PG_CONNECT_FAILED: "cannot connect to PostgreSQL {target} within {seconds} s: {reason}",
   PKGI_PG_NEWER_SCHEMA: "PostgreSQL database {target} has pkgindex schema version {found}; this pkgindex understands up to {supported}",

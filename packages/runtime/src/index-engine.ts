@@ -281,6 +281,38 @@ export class IndexEngine {
   }
 
   /**
+   * A live backup of the durable copy into `file`, taken when no batch is
+   * open in the store: at once when nothing is uncommitted, else right after
+   * the commit that covers everything applied so far (its releases run
+   * synchronously after a synchronous commit, so no batch is applied in
+   * between). The thread that runs the engine runs nothing else during the
+   * copy. Rejects with PKGI_BACKUP_UNAVAILABLE for a store with nothing to
+   * copy, after a failed commit, or when that commit was refused for a full
+   * store; PKGI_BACKUP_FAILED when the copy cannot be written.
+   */
+  backup(file: string): Promise<void> {
+    const backupTo = this.store.backupTo?.bind(this.store);
+    const unavailable = (reason: string) => new PkgIndexError("PKGI_BACKUP_UNAVAILABLE", { store: this.store.kind, reason });
+    if (backupTo === undefined) {
+      const why = this.store.kind === "memory" ? "it keeps nothing on disk" : "its database has its own backup tools (PostgreSQL: pg_dump, or a standby)";
+      return Promise.reject(unavailable(why));
+    }
+    if (this.stopped || this.pipeline.failedAlready) return Promise.reject(unavailable("the store is stopping or has failed"));
+    return new Promise((resolve, reject) => {
+      const copy = (): void => {
+        try {
+          backupTo(file);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      if (!this.pipeline.busy) copy();
+      else this.pipeline.hold((committed) => (committed ? copy() : reject(unavailable("the store is full: the last commit was refused"))));
+    });
+  }
+
+  /**
    * Commits what was applied, waits for the commit in flight, then closes
    * the store. Rejects with the commit error if that fails (the store is
    * closed either way; an uncommitted batch is rolled back, never committed).

@@ -32,6 +32,12 @@ export interface RunningServer {
   /** Prometheus text over all threads. */
   metrics(timeoutMs: number): Promise<string>;
   /**
+   * A live backup: the state owner copies the committed index into `file`
+   * (which must not exist) between two batches, while serving goes on.
+   * Rejects with PKGI_BACKUP_UNAVAILABLE or PKGI_BACKUP_FAILED.
+   */
+  backup(file: string, timeoutMs: number): Promise<void>;
+  /**
    * Graceful: stops accepting and reading, delivers every reply owed for
    * what was already received, closes each connection after its last reply,
    * then commits and closes the store. Whatever is not delivered within

@@ -57,6 +57,7 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, tl
     live: async () => true,
     storeHealth: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
     metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
       const cutOff = await server.drain(deadlineMs);
       const storeError = await stopEngine();

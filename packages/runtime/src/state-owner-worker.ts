@@ -14,7 +14,7 @@ import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter } from "./store-health-reporter.ts";
-import type { StateOwnerData } from "./thread-messages.ts";
+import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
 const logger = createLogger("state-owner", config.logLevel, config.logFormat);
@@ -62,6 +62,16 @@ if (engine !== null) {
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
+    // The code survives the thread hop as data (a thrown error would arrive as its message only).
+    async backup(payload: { file: string }): Promise<PkgIndexErrorData | null> {
+      try {
+        await engine.backup(payload.file);
+        return null;
+      } catch (err) {
+        if (isPkgIndexError(err)) return { code: err.code, details: { ...err.details } };
+        throw err;
+      }
+    },
     metrics: () => metrics.snapshot(),
     stats: () => snapshotStats("state-owner", 0, engine.stats, engine.graph),
     crash() {

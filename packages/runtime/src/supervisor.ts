@@ -12,7 +12,7 @@ import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { nextEvent } from "./thread-events.ts";
-import type { ThreadStatsSnapshot } from "./thread-messages.ts";
+import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
 
 /** How long the state owner may take to commit and close at stop. */
@@ -129,6 +129,10 @@ export async function startSupervised(config: ServerConfig, logger: Logger, tls:
         supervisorMetrics.snapshot(),
       ]);
       return aggregateMetrics([owner, ...workers, own]);
+    },
+    async backup(file: string, timeoutMs: number): Promise<void> {
+      const outcome = await stateOwner.request<PkgIndexErrorData | null>("backup", { file }, timeoutMs);
+      if (outcome !== null) throw new PkgIndexError(outcome.code, outcome.details);
     },
     drain: (deadlineMs: number) => stopAll("drain", deadlineMs),
     close: async () => {

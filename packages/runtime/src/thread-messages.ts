@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import type { ErrorCode } from "@pkgindex/errors";
 import type { ServerTlsMaterial } from "@pkgindex/tls";
 import type { ServerConfig } from "./server-config.ts";
 
@@ -35,4 +36,10 @@ export interface ThreadStatsSnapshot {
   threadCpuMicros: number;
   packages?: number;
   edges?: number;
+}
+
+/** A PkgIndexError as data, to cross a thread boundary with its code. */
+export interface PkgIndexErrorData {
+  code: ErrorCode;
+  details: Record<string, string | number>;
 }

@@ -24,9 +24,17 @@ export interface ServerProcess extends LoggingProcess {
   tlsPort: number;
 }
 
-/** Spawns `node entry ...args` and collects its log lines as they come. */
-export function spawnLogging(entry: string, args: readonly string[], options: { env?: Record<string, string> } = {}): LoggingProcess {
-  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Run `entry` itself (an executable, e.g. an installed bin), not `node entry`. */
+  executable?: boolean;
+}
+
+/** Spawns `node entry ...args` (or `entry ...args`) and collects its log lines as they come. */
+export function spawnLogging(entry: string, args: readonly string[], options: SpawnOptions = {}): LoggingProcess {
+  const [file, argv] = options.executable ? [entry, args] : [process.execPath, [entry, ...args]];
+  const child = spawn(file, argv, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   const logs: LogLine[] = [];
   const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let stderr = "";
@@ -80,7 +88,7 @@ export function spawnLogging(entry: string, args: readonly string[], options: { 
  * line, which carries the port it bound (so it can be started on port 0).
  * The admin server's "admin listening" line is a different message.
  */
-export async function startLoggingServer(entry: string, args: readonly string[], options: { env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startLoggingServer(entry: string, args: readonly string[], options: SpawnOptions = {}): Promise<ServerProcess> {
   const spawned = spawnLogging(entry, args, options);
   // A TLS-only server logs port null and a tlsPort.
   const line = await spawned.waitForLog((l) => l.msg === "listening" && (typeof l.port === "number" || typeof l.tlsPort === "number"));

@@ -32,12 +32,13 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * port, and resolves once it accepts TCP connections. A server we did not
  * write (goref, okserver) says nothing when it is ready, so the port is
  * polled; a server that exits first fails at once with its last stderr
- * line. The command is run with `exec`, so the pid is the server's own (for
+ * line. `options.port` replaces the free port the OS would pick (a caller
+ * keeping to a range). The command is run with `exec`, so the pid is the server's own (for
  * its CPU and memory).
  */
-export async function startShellServer(name: string, command: string, options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ShellServer> {
+export async function startShellServer(name: string, command: string, options: { env?: Record<string, string>; timeoutMs?: number; port?: number } = {}): Promise<ShellServer> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const resolved = command.replaceAll("{port}", String(port));
   const child: ChildProcess = spawn("/bin/sh", ["-c", `exec ${resolved}`], { env: { ...process.env, ...options.env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

@@ -14,6 +14,8 @@ export interface BulkLoadOptions {
    * own output, for one, lists some packages only as dependencies).
    */
   missing?: "refuse" | "create";
+  /** Added to the refusal of a missing dependency: how the caller's user asks for `create` (e.g. a flag). */
+  missingHint?: string;
   /** Accept dependency cycles (for an index served with cycles allowed). */
   allowCycles?: boolean;
   /**
@@ -66,7 +68,7 @@ export function bulkLoad(store: Store, entries: readonly BrewEntry[], options: B
       let j = indexOf.get(dep);
       if (j === undefined) {
         if (!isValidName(dep)) throw fail(`invalid dependency name ${JSON.stringify(dep)} of ${name}`, i);
-        if (options.missing !== "create") throw fail(`package ${name} depends on ${dep}, which is not listed`, i);
+        if (options.missing !== "create") throw fail(`package ${name} depends on ${dep}, which is not listed${options.missingHint === undefined ? "" : `; ${options.missingHint}`}`, i);
         j = names.length;
         indexOf.set(dep, j);
         names.push(dep);

@@ -176,6 +176,23 @@ export class SqliteStore implements Store {
     this.#commits++;
   }
 
+  /**
+   * VACUUM INTO on this connection, which holds the database's exclusive
+   * lock, so no other connection could read it: one consistent, compacted
+   * copy of the committed index. Only between batches: VACUUM cannot run
+   * inside a transaction, and committing a batch here, behind the engine's
+   * back, would acknowledge nothing the engine could undo if it failed.
+   */
+  backupTo(file: string): void {
+    this.#checkOpen();
+    if (this.#inTransaction || this.#batchError !== undefined) throw new Error("store: backupTo() called with an uncommitted batch");
+    try {
+      this.#db.prepare("VACUUM INTO ?").run(file);
+    } catch (err) {
+      throw new PkgIndexError("PKGI_BACKUP_FAILED", { path: file, reason: describeSqliteError(err) }, { cause: err });
+    }
+  }
+
   rollback(): void {
     this.#checkOpen();
     this.#batchError = undefined;

@@ -67,4 +67,11 @@ export interface Store {
   readonly commits: number;
   /** Closes the store; an uncommitted batch is rolled back, never committed. */
   close(): void;
+  /**
+   * Writes a consistent copy of everything committed to `file` (which must
+   * not exist), while the store stays open: a live backup, between batches
+   * (with no uncommitted batch). Absent on stores that have nothing to copy
+   * (memory). Throws PKGI_BACKUP_FAILED.
+   */
+  backupTo?(file: string): void;
 }
