@@ -273,7 +273,7 @@ function parser(argv: string[]) {
         rounds: { type: "number", default: 3, describe: "Rounds (medians and min–max over them)" },
         depths: { type: "string", default: "1,8", describe: "Depths of the steady runs, comma-separated" },
         duration: { type: "number", default: 2, describe: "Seconds measured per figure" },
-        "handshake-loops": { type: "number", default: 16, describe: "Concurrent connect-handshake-QUERY-close loops" },
+        "handshake-loops": { type: "number", default: 16, describe: "Connections churning at once for the connection rate (each: connect, one line, its reply, close, again)" },
         plain: { type: "boolean", default: true, describe: "Also each layout over plain TCP (--no-plain to skip)" },
         haproxy: { type: "boolean", default: true, describe: "Also HAProxy terminating TLS (docker/haproxy-tls.cfg) in front of plain --workers 0 (--no-haproxy to skip)" },
       }),

@@ -1,12 +1,10 @@
-import net from "node:net";
 import path from "node:path";
-import tls from "node:tls";
+import type tls from "node:tls";
 import { spawnSync } from "node:child_process";
 import { freePort, makeTestPki, startShellServer, type TestPki } from "@pkgindex/server-process";
 import { clientTlsOptions } from "@pkgindex/tls";
 import { orDash } from "./format.ts";
 import { populate } from "./populate.ts";
-import { cpuDelta, cpuSnapshot, type CpuSnapshot } from "./proc.ts";
 import { markdownTable } from "./report.ts";
 import type { LoadOptions, LoadPool } from "./run.ts";
 import { REPO_ROOT, shellQuote, startPkgindex } from "./server.ts";
@@ -29,7 +27,7 @@ export interface TlsBenchOptions {
   modes: number[];
   rounds: number;
   durationMs: number;
-  /** Concurrent connect-QUERY-close loops. */
+  /** Connections churning at once (each: connect, one line, close, again). */
   handshakeLoops: number;
   depths: number[];
   /** Also each layout over plain TCP. */
@@ -50,53 +48,6 @@ interface Target {
 interface Variant {
   label: string;
   start(): Promise<Target>;
-}
-
-function snapshot(pids: number[]): (CpuSnapshot | null)[] {
-  return pids.map((pid) => cpuSnapshot(pid));
-}
-
-/** Server CPU between two snapshots, in µs, in all and by thread name. */
-function cpuBetween(before: (CpuSnapshot | null)[], after: (CpuSnapshot | null)[]): { totalUs: number; byName: [string, number][] } {
-  let totalUs = 0;
-  const byName: [string, number][] = [];
-  before.forEach((b, i) => {
-    const a = after[i];
-    if (b === null || a === null) {
-      totalUs = Number.NaN;
-      return;
-    }
-    const d = cpuDelta(b, a);
-    totalUs += d.totalUs;
-    byName.push(...d.byName);
-  });
-  return { totalUs, byName };
-}
-
-/** Connect-QUERY-close in `loops` parallel loops for `durationMs`. */
-async function connections(port: number, options: tls.ConnectionOptions | undefined, loops: number, durationMs: number): Promise<{ count: number; seconds: number }> {
-  const t0 = performance.now();
-  const until = t0 + durationMs;
-  let count = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const s =
-        options === undefined
-          ? net.connect({ host: "127.0.0.1", port }, () => s.write("QUERY|tls-bench|\n"))
-          : tls.connect({ ...options, host: "127.0.0.1", port }, () => s.write("QUERY|tls-bench|\n"));
-      s.once("data", () => {
-        count++;
-        s.destroy();
-        resolve();
-      });
-      s.once("error", reject);
-    });
-  await Promise.all(
-    Array.from({ length: loops }, async () => {
-      while (performance.now() < until) await one();
-    }),
-  );
-  return { count, seconds: (performance.now() - t0) / 1000 };
 }
 
 function variants(o: TlsBenchOptions, pki: TestPki, client: tls.ConnectionOptions): Variant[] {
@@ -165,9 +116,9 @@ function variants(o: TlsBenchOptions, pki: TestPki, client: tls.ConnectionOption
  * each a fresh server (memory store) with a throwaway PKI and client
  * certificates required: steady rps at 100 connections (mix `mixed`, each
  * depth) and new connections per second, with the server's CPU per request
- * and per connection, in all and per thread. The handshake clients run on
- * this process's main thread, so on a small machine they bound the rate;
- * CPU per handshake is the figure that compares layouts.
+ * and per connection, in all and per thread. The clients share the
+ * machine, so on a small one they bound the rates; CPU per request and per
+ * connection are the figures that compare layouts.
  */
 export async function runTlsBench(pool: LoadPool, o: TlsBenchOptions): Promise<TlsRound[]> {
   if (o.haproxy && spawnSync("haproxy", ["-v"]).status !== 0) throw new Error("haproxy is not installed (apt-get install haproxy), or pass --no-haproxy");
@@ -197,15 +148,19 @@ export async function runTlsBench(pool: LoadPool, o: TlsBenchOptions): Promise<T
               threads: (r.server?.threads ?? []).map((t) => [t.name, t.usPerRequest]),
             });
           }
-          const before = snapshot(target.pids);
-          const h = await connections(target.port, target.tls, o.handshakeLoops, o.durationMs);
-          const cpu = cpuBetween(before, snapshot(target.pids));
+          // New connections: the churn loop (connect, one line, its reply, close, again) on the load thread.
+          const h = await pool.run({
+            host: "127.0.0.1", port: target.port, tls: target.tls, connections: o.handshakeLoops, depth: 1, linesPerConnection: 1, mix: "mixed",
+            malformed: 0, seed: round, source, indexedShare: 0.5, durationMs: o.durationMs, warmupMs: 300, pid: target.pids[0], alsoPids: target.pids.slice(1),
+          });
+          const perConnection = h.connectionsPerSecond !== null && h.connectionsPerSecond > 0 ? h.replies / (h.connectionsPerSecond * h.seconds) : 1;
           const row: TlsRound = {
             label: variant.label,
-            handshakesPerSec: h.count / h.seconds,
-            cpuUsPerHandshake: cpu.totalUs / h.count,
+            handshakesPerSec: h.connectionsPerSecond ?? Number.NaN,
+            cpuUsPerHandshake: h.server?.cpuUsPerConnection ?? Number.NaN,
             steady,
-            handshakeThreads: cpu.byName.map(([n, us]) => [n, us / h.count]),
+            // Per thread, per connection: the run reports per request; a connection carries `perConnection` of them.
+            handshakeThreads: (h.server?.threads ?? []).map((t) => [t.name, t.usPerRequest * perConnection]),
           };
           rounds.push(row);
           o.log({ round, ...row });
