@@ -93,7 +93,7 @@ function variants(o: TlsBenchOptions, pki: TestPki, client: tls.ConnectionOption
           PKGINDEX_ADMIN_PORT: String(admin),
         };
         const cfg = path.join(REPO_ROOT, "docker/haproxy-tls.cfg");
-        const h = await startShellServer("haproxy", `env HAPROXY_TLS_PORT={port} haproxy -db -f ${shellQuote(cfg)}`, { env });
+        const h = await startShellServer("haproxy", `env HAPROXY_BIND_PORT={port} haproxy -db -f ${shellQuote(cfg)}`, { env });
         return {
           port: h.port,
           tls: client,

@@ -3,10 +3,12 @@ import type { Argv, CommandModule } from "yargs";
 import { PkgIndexError } from "@pkgindex/errors";
 import { bulkLoad, databasePath, openStore, parseBrew, type BulkLoadOptions, type Store } from "@pkgindex/store";
 import { withEnvDefaults } from "./env-defaults.ts";
+import { checkStoreTarget, connectPostgres, STORE_TARGET_OPTIONS, type RawStoreTarget } from "./store-target.ts";
 import { fileArgument } from "./file-argument.ts";
 
 const LOAD_OPTIONS = {
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database to load into (created if missing)" },
+  ...STORE_TARGET_OPTIONS,
 } as const;
 
 const LOAD_FLAGS = {
@@ -27,7 +29,7 @@ const LOAD_FLAGS = {
   },
 } as const;
 
-export interface RawLoadOptions {
+export interface RawLoadOptions extends RawStoreTarget {
   file: string;
   dataDir: string;
   replace: boolean;
@@ -85,7 +87,8 @@ function replacing(store: Store, old: readonly string[]): Store {
  * consistent index, and a silent merge would keep packages the backup does
  * not have).
  */
-export function loadCommand(raw: RawLoadOptions): string {
+export async function loadCommand(raw: RawLoadOptions): Promise<string> {
+  checkStoreTarget(raw);
   let text: string;
   const file = fileArgument(raw.file) ?? "-";
   const fromStdin = file === "-";
@@ -108,6 +111,7 @@ export function loadCommand(raw: RawLoadOptions): string {
   };
   // Check everything against a store that keeps nothing, before touching the disk.
   bulkLoad(openStore({ kind: "memory", dataDir: raw.dataDir, sync: "full" }), entries, options);
+  if (raw.store === "postgres") return loadPostgres(raw, entries, options);
 
   const store = openStore({ kind: "sqlite", dataDir: raw.dataDir, sync: "full" });
   try {
@@ -128,9 +132,25 @@ export function loadCommand(raw: RawLoadOptions): string {
   }
 }
 
+/**
+ * The same load into PostgreSQL: one transaction under the writer lock, so
+ * nodes serving the index see the old index or the new one, never a part.
+ */
+async function loadPostgres(raw: RawLoadOptions, entries: ReturnType<typeof parseBrew>, options: BulkLoadOptions): Promise<string> {
+  const store = await connectPostgres(raw, raw.allowCycles);
+  try {
+    const stats = await store.bulkLoad(entries, { ...options, replace: raw.replace });
+    const created = stats.created > 0 ? ` (${stats.created} of them named only as dependencies)` : "";
+    const replaced = stats.replaced > 0 ? `, replacing ${stats.replaced} packages,` : "";
+    return `loaded ${stats.packages} packages${created} and ${stats.edges} dependencies${replaced} into PostgreSQL ${store.target} in ${Math.round(stats.millis)} ms\n`;
+  } finally {
+    await store.close();
+  }
+}
+
 export const LOAD_COMMAND: CommandModule<object, RawLoadOptions> = {
   command: "load <file>",
-  describe: "Bulk-load a brew-format file (name: dep dep) into --data-dir, in dependency order, in one transaction",
+  describe: "Bulk-load a brew-format file (name: dep dep) into --data-dir (or PostgreSQL: --store postgres), in dependency order, in one transaction",
   builder: (y: Argv) =>
     y
       .positional("file", { type: "string", describe: "The brew-format file, e.g. a pkgindex dump; - reads stdin" })
@@ -141,9 +161,10 @@ export const LOAD_COMMAND: CommandModule<object, RawLoadOptions> = {
           "which swaps the whole index in one transaction (restoring a backup). The file is checked completely first: a " +
           "line that is not `name: dep dep`, a bad name, a package listed twice, a dependency with no line of its own " +
           "(unless --create-missing) or a cycle (unless --allow-cycles) is refused with one line naming the line and " +
-          "package, and nothing is written. The server must be stopped (it holds the database's lock).",
+          "package, and nothing is written. SQLite: the server must be stopped (it holds the database's lock). PostgreSQL " +
+          "(--store postgres): nodes may keep serving; the load is one transaction under the writers' lock.",
       ) as unknown as Argv<RawLoadOptions>,
-  handler: (args) => {
-    process.stdout.write(loadCommand(args));
+  handler: async (args) => {
+    process.stdout.write(await loadCommand(args));
   },
 };

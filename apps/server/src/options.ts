@@ -20,7 +20,21 @@ export const SERVE_OPTIONS = {
     choices: ["local", "owner"],
     describe: "Worker mode: local answers QUERY in the I/O worker from the shared read view; owner sends every command to the state owner (the pure actor path, for comparison)",
   },
-  store: { type: "string", default: "sqlite", choices: ["sqlite", "memory"], describe: "Where the index is kept: sqlite (durable, in --data-dir) or memory (lost at exit)" },
+  store: {
+    type: "string",
+    default: "sqlite",
+    choices: ["sqlite", "memory", "postgres"],
+    describe: "Where the index is kept: sqlite (durable, in --data-dir), memory (lost at exit), or postgres (shared by every node on --postgres-url)",
+  },
+  "postgres-url": {
+    type: "string",
+    describe: "With --store postgres: a libpq URI (postgresql://user@host:5432/db?sslmode=require); what it leaves out comes from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ... and ~/.pgpass",
+  },
+  "store-connect-timeout": {
+    type: "number",
+    default: 30,
+    describe: "With --store postgres: seconds to keep retrying an unreachable database (at start-up, /readyz 503 meanwhile; then exit 1), and after a lost connection",
+  },
   "data-dir": { type: "string", default: "./data", describe: "Directory of the SQLite database (created if missing)" },
   sync: { type: "string", default: "full", choices: ["full", "normal", "off"], describe: "SQLite synchronous setting: full survives power loss; normal survives a process crash; off trusts the OS" },
   "max-line-bytes": { type: "number", default: 65536, describe: "Longest request line accepted; a longer one gets ERROR and the connection is closed" },
@@ -56,6 +70,8 @@ export interface RawServeOptions {
   workers: string;
   reads: string;
   store: string;
+  postgresUrl?: string;
+  storeConnectTimeout: number;
   dataDir: string;
   sync: string;
   maxLineBytes: number;
@@ -90,7 +106,7 @@ export function bad(option: string, reason: string): PkgIndexError {
   return new PkgIndexError("PKGI_BAD_OPTION", { option, reason });
 }
 
-function seconds(option: string, value: number, max: number): number {
+export function seconds(option: string, value: number, max: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
     throw bad(option, `expected seconds from 0 to ${max}, got ${Number.isNaN(value) ? "a non-number" : value}`);
   }
@@ -125,6 +141,17 @@ export function autoWorkers(cores: number = os.availableParallelism(), reads: Se
   return Math.min(reads === "local" ? 12 : 8, cores - 1);
 }
 
+/**
+ * Refuses what pg would misread or fail on later (as a stack, not a line
+ * naming the flag). pg reads URIs only: a libpq key=value string would be
+ * taken as a database name, so it is refused here.
+ */
+export function checkPostgresUrl(value: unknown): void {
+  const example = "expected a URI such as postgresql://user@host:5432/database (or leave it out to use the PG* environment variables)";
+  if (typeof value !== "string" || !/^postgres(ql)?:\/\//i.test(value)) throw bad("postgres-url", example);
+  if (!URL.canParse(value)) throw bad("postgres-url", `not a valid URI; ${example}`);
+}
+
 export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (typeof raw.host !== "string" || raw.host.trim() === "") throw bad("host", "expected an address");
   if (raw.adminHost !== undefined && (typeof raw.adminHost !== "string" || raw.adminHost.trim() === "")) throw bad("admin-host", "expected an address");
@@ -151,6 +178,9 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (writers.hasAddressRules && proxyProtocol !== "off" && proxyTrusted.length === 0) {
     throw bad("writers", "address rules with --proxy-protocol need --proxy-trusted, or any peer could claim a writer's address in a PROXY header");
   }
+  const store = raw.store as ServerConfig["store"];
+  if (raw.postgresUrl !== undefined && store !== "postgres") throw bad("postgres-url", "only used with --store postgres");
+  if (raw.postgresUrl !== undefined) checkPostgresUrl(raw.postgresUrl);
   return {
     host: raw.host,
     port,
@@ -160,8 +190,13 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     writers: listEntries(raw.writers ?? "*"),
     proxyTrusted: [...proxyTrusted],
     workers,
-    reads: raw.reads as ServerConfig["reads"],
-    store: raw.store as ServerConfig["store"],
+    // With PostgreSQL no node's memory is the index: QUERY goes to the
+    // database like every command, so there is no read view to answer from
+    // (docs/DECISIONS.md, issue 13).
+    reads: store === "postgres" ? "owner" : (raw.reads as ServerConfig["reads"]),
+    store,
+    postgresUrl: raw.postgresUrl,
+    storeConnectTimeoutMs: seconds("store-connect-timeout", raw.storeConnectTimeout, 86_400),
     dataDir: path.resolve(raw.dataDir),
     sync: raw.sync as ServerConfig["sync"],
     maxLineBytes: integer("max-line-bytes", raw.maxLineBytes, 64, 64 * 1024 * 1024),

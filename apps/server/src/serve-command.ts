@@ -1,5 +1,5 @@
 import { startAdminServer, type AdminServer, type Readiness } from "@pkgindex/admin";
-import { createLogger, startServer, type RunningServer } from "@pkgindex/runtime";
+import { createLogger, startServer, type RunningServer, type StoreStatus } from "@pkgindex/runtime";
 import { backupEndpoint } from "./backup-endpoint.ts";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
@@ -14,6 +14,8 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   let server: RunningServer | undefined;
   let draining = false;
   let pendingSignal: string | undefined;
+  // Until the server exists: what the store said while connecting (PostgreSQL).
+  let startingStatus: StoreStatus = { ready: true, reason: "" };
 
   // The admin server comes first, so /readyz says 503 while the index loads.
   let admin: AdminServer | undefined;
@@ -27,13 +29,17 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       // process restarted by a liveness probe.
       live: () => (server === undefined ? Promise.resolve(true) : server.live(THREAD_DEADLINE_MS)),
       ready: (): Readiness => {
-        // A full store leaves the server ready: reads are served, and
-        // taking it out of the balancer would stop them too.
-        const store = server?.storeHealth();
+        // An unreachable database (--store postgres) makes the node unready:
+        // it cannot answer anything. A full store leaves the server ready:
+        // reads are served, and taking it out of the balancer would stop
+        // them too.
+        const status = server === undefined ? startingStatus : server.storeStatus();
+        const health = server?.storeHealth();
         return {
-          ready: server !== undefined && !draining,
-          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "not-draining": !draining },
-          degraded: store === undefined || store.writable ? {} : { "store-writable": `read-only, INDEX and REMOVE answered ERROR: ${store.reason}` },
+          ready: server !== undefined && !draining && status.ready,
+          checks: { listening: server !== undefined, "store-loaded": server !== undefined, "store-reachable": status.ready, "not-draining": !draining },
+          degraded: health === undefined || health.writable ? {} : { "store-writable": `read-only, INDEX and REMOVE answered ERROR: ${health.reason}` },
+          reason: status.reason,
         };
       },
       metrics: () => (server === undefined ? Promise.resolve("") : server.metrics(THREAD_DEADLINE_MS)),
@@ -109,7 +115,9 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   });
 
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, (status) => {
+      startingStatus = status;
+    });
   } catch (err) {
     await admin?.close();
     throw err;

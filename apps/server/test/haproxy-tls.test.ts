@@ -1,9 +1,9 @@
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { freePort, makeTestPki, type TestPki } from "@pkgindex/server-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHaproxy } from "./support/haproxy.ts";
+import { startHaproxy, type RunningHaproxy } from "./support/haproxy.ts";
 import { LineClient } from "./support/line-client.ts";
 import { pkgindexEntry } from "./support/pkgindex-entry.ts";
 import { REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
@@ -21,7 +21,7 @@ const CONFIG = path.join(REPO_ROOT, "docker/haproxy-tls.cfg");
 describe.each([0, 3])("behind HAProxy: TLS passthrough and TLS termination with send-proxy-v2-ssl-cn, --workers %i", (workers) => {
   let pki: TestPki;
   let server: ServerProcess;
-  let haproxy: ChildProcess;
+  let haproxy: RunningHaproxy;
   let env: Record<string, string>;
   let passthrough: number;
   let terminated: number;
@@ -38,11 +38,9 @@ describe.each([0, 3])("behind HAProxy: TLS passthrough and TLS termination with 
       {},
       { admin: true, entry: ENTRY },
     );
-    [passthrough, terminated] = [await freePort(), await freePort()];
+    passthrough = await freePort();
     env = {
-      HAPROXY_BIND_ADDR: "127.0.0.1",
       HAPROXY_PASSTHROUGH_PORT: String(passthrough),
-      HAPROXY_TLS_PORT: String(terminated),
       HAPROXY_CRT: crt,
       HAPROXY_CA: pki.ca,
       PKGINDEX_BACKEND_ADDR: "127.0.0.1",
@@ -50,8 +48,9 @@ describe.each([0, 3])("behind HAProxy: TLS passthrough and TLS termination with 
       PKGINDEX_BACKEND_TLS_PORT: String(server.tlsPort),
       PKGINDEX_ADMIN_PORT: String(server.adminPort),
     };
-    haproxy = await startHaproxy(CONFIG, env, async () => {
-      for (const port of [passthrough, terminated]) {
+    // The helper binds the terminating port (HAPROXY_BIND_PORT); the probe waits for both fronts.
+    haproxy = await startHaproxy("haproxy-tls.cfg", env, async (bound) => {
+      for (const port of [passthrough, bound]) {
         const c = await LineClient.connectTls(port, clientTls(pki, "reader"));
         try {
           await c.send("QUERY|probe|");
@@ -60,16 +59,20 @@ describe.each([0, 3])("behind HAProxy: TLS passthrough and TLS termination with 
         }
       }
     });
+    terminated = haproxy.port;
   });
 
   afterAll(async () => {
-    haproxy?.kill("SIGTERM");
+    await haproxy?.stop();
     expect(await server.stop()).toBe(0);
     pki.remove();
   });
 
   it("haproxy -c accepts docker/haproxy-tls.cfg", () => {
-    const check = spawnSync("haproxy", ["-c", "-dW", "-f", CONFIG], { encoding: "utf8", env: { ...process.env, ...env } });
+    const check = spawnSync("haproxy", ["-c", "-dW", "-f", CONFIG], {
+      encoding: "utf8",
+      env: { ...process.env, ...env, HAPROXY_BIND_ADDR: "127.0.0.1", HAPROXY_BIND_PORT: String(terminated) },
+    });
     expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
   });
 

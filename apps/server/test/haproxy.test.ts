@@ -1,52 +1,38 @@
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { loadBrewFile, runHarness } from "@pkgindex/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHaproxy } from "./support/haproxy.ts";
-import { LineClient } from "./support/line-client.ts";
 import { freePort } from "@pkgindex/server-process";
+import { startHaproxy, type RunningHaproxy } from "./support/haproxy.ts";
+import { LineClient } from "./support/line-client.ts";
 import { BREW_DATA, REPO_ROOT, startServer, type ServerProcess } from "./support/server-process.ts";
 
 // Debian's HAProxy, with the very configuration docker/compose.yaml uses,
 // on loopback in front of pkgindex with send-proxy-v2 (pnpm test installs
 // haproxy when missing: scripts/ensure-test-tools.sh).
-const CONFIG = path.join(REPO_ROOT, "docker/haproxy.cfg");
 
 describe("behind HAProxy with send-proxy-v2", () => {
   let server: ServerProcess;
   let statsPort: number;
-  let haproxy: ChildProcess;
+  let haproxy: RunningHaproxy;
   let frontPort: number;
 
   beforeAll(async () => {
     server = await startServer(["--workers", "3", "--store", "memory", "--proxy-protocol", "v2", "--log-level", "debug"], {}, { admin: true });
-    frontPort = await freePort();
     statsPort = await freePort();
-    haproxy = await startHaproxy(
-      CONFIG,
-      {
-        HAPROXY_BIND_ADDR: "127.0.0.1",
-        HAPROXY_BIND_PORT: String(frontPort),
-        PKGINDEX_BACKEND_ADDR: "127.0.0.1",
-        PKGINDEX_BACKEND_PORT: String(server.port),
-        PKGINDEX_ADMIN_PORT: String(server.adminPort),
-        // One address, so one server slot (server-template would give all ten slots this address).
-        PKGINDEX_BACKEND_SLOTS: "1",
-        HAPROXY_STATS_PORT: String(statsPort),
-      },
-      async () => {
-        const c = await LineClient.connect(frontPort);
-        try {
-          await c.send("QUERY|probe|");
-        } finally {
-          c.close();
-        }
-      },
-    );
+    haproxy = await startHaproxy("haproxy.cfg", {
+      PKGINDEX_BACKEND_ADDR: "127.0.0.1",
+      PKGINDEX_BACKEND_PORT: String(server.port),
+      PKGINDEX_ADMIN_PORT: String(server.adminPort),
+      // One address, so one server slot (server-template would give all ten slots this address).
+      PKGINDEX_BACKEND_SLOTS: "1",
+      HAPROXY_STATS_PORT: String(statsPort),
+    });
+    frontPort = haproxy.port;
   });
 
   afterAll(async () => {
-    haproxy?.kill("SIGTERM");
+    await haproxy?.stop();
     expect(await server.stop()).toBe(0);
   });
 

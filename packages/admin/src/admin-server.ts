@@ -20,6 +20,8 @@ export interface Readiness {
    * why, e.g. { "store-writable": "read-only: …" }: listed in every body.
    */
   degraded?: Degraded;
+  /** Why it is not ready, in words (e.g. the database is unreachable), shown on its own line under the checks. */
+  reason?: string;
 }
 
 export interface AdminServerOptions {
@@ -130,7 +132,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         logger?.warn({ err }, "admin: readiness callback failed");
         readiness = { ready: false, checks: { "readiness-callback": false } };
       }
-      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.degraded));
+      send(res, readiness.ready ? 200 : 503, TEXT, healthBody("readyz", readiness.ready, readiness.checks, verbose, readiness.degraded, readiness.reason));
     } else {
       let text: string;
       try {

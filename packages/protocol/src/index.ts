@@ -14,5 +14,6 @@ export {
   REPLY_OK,
   REPLY_PENDING,
   REPLY_TEXT,
+  REPLY_UNANSWERED,
 } from "./reply-codes.ts";
 export { isValidName } from "./names.ts";

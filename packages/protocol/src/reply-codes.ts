@@ -3,6 +3,13 @@
 export const REPLY_OK = 0;
 export const REPLY_FAIL = 1;
 export const REPLY_ERROR = 2;
+/**
+ * No reply will come: the command's outcome is unknown (a PostgreSQL batch
+ * whose COMMIT was not confirmed). The connection is closed instead of
+ * answered, so the client retries (INDEX and REMOVE are idempotent). Never
+ * encoded as text.
+ */
+export const REPLY_UNANSWERED = 254;
 /** A reply slot whose command is still being applied elsewhere. */
 export const REPLY_PENDING = 255;
 

@@ -39,6 +39,8 @@ export class CommitPipeline {
   private scheduled = false;
   private failure: unknown = undefined;
   private hasFailed = false;
+  /** Commits begun so far: a hold made before one began is covered by it, not by a later one. */
+  private begun = 0;
   /** Releases held since the in-flight commit (if any) began. */
   private waiting: Release[] = [];
   /** Releases the in-flight commit covers. */
@@ -61,6 +63,11 @@ export class CommitPipeline {
 
   get failedAlready(): boolean {
     return this.hasFailed;
+  }
+
+  /** Commits begun so far; a holder that sees it move must hold again for what it applies next. */
+  get commitsBegun(): number {
+    return this.begun;
   }
 
   changed(): void {
@@ -97,6 +104,7 @@ export class CommitPipeline {
   private readonly start = (): void => {
     this.scheduled = false;
     if (this.inFlight || this.hasFailed) return;
+    this.begun++;
     this.covered = this.waiting;
     this.waiting = [];
     const mustWrite = this.dirty;

@@ -8,6 +8,7 @@ import {
   PROTOCOL_ERROR_BY_CODE,
   PROTOCOL_ERRORS,
   REPLY_ERROR,
+  REPLY_UNANSWERED,
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
@@ -80,6 +81,8 @@ export class Connection {
   private readonly reporter: LimitReporter;
   private paused = false;
   private closing = false;
+  /** A command's outcome is unknown: nothing more is answered, the socket ends. */
+  private abandoned = false;
   /** Coarse clock reading (ConnectionServer's sweep) of the last complete line. */
   lastLineAt: number;
   /** When the current unfinished line began (0: none). */
@@ -139,7 +142,11 @@ export class Connection {
 
   /** Delivers the state owner's code for this connection's oldest pending slot. */
   resolve(code: number): void {
-    if (this.closed) return;
+    if (this.closed || this.abandoned) return;
+    if (code === REPLY_UNANSWERED) {
+      this.abandon();
+      return;
+    }
     this.ring.resolve(code);
   }
 
@@ -221,6 +228,18 @@ export class Connection {
     // for its replies is not idle). Bytes that never finish a line do not count.
     if (idleMs > 0 && now - this.lastLineAt > idleMs && this.ring.size === 0) return REJECT_IDLE_TIMEOUT;
     return -1;
+  }
+
+  /**
+   * The outcome of this connection's oldest pending command is unknown: it
+   * and everything after it go unanswered, and the connection ends (after
+   * the replies already written, which are all earlier ones: slots leave
+   * from the head) so the client knows to retry. Later input is discarded.
+   */
+  private abandon(): void {
+    this.abandoned = true;
+    this.ring.clear();
+    this.beginClosing();
   }
 
   /** Abrupt close (idle timeout, drain timeout). */

@@ -183,6 +183,11 @@ export class IndexEngine {
     return this.pipeline.busy;
   }
 
+  /** Moves each time a commit begins: a hold made before covers nothing applied after (see LocalDispatcher). */
+  get commitsBegun(): number {
+    return this.pipeline.commitsBegun;
+  }
+
   /**
    * Runs `release(true)` once everything applied so far is committed and
    * published, after every release held before it; `release(false)` when

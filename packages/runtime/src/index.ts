@@ -3,4 +3,5 @@ export { createLogger, type Logger } from "./logger.ts";
 export type { DrainOutcome, RunningServer } from "./running-server.ts";
 export type { LogFormat, LogLevel, ServerConfig } from "./server-config.ts";
 export { startServer } from "./start-server.ts";
+export type { StoreStatus, StoreStatusListener } from "./store-status.ts";
 export type { StoreHealth } from "./store-health-reporter.ts";

@@ -14,6 +14,8 @@ import { ReplyBatch } from "./reply-batch.ts";
 export class LocalDispatcher implements CommandDispatcher {
   private readonly engine: IndexEngine;
   private current: ReplyBatch | null = null;
+  /** engine.commitsBegun when `current` was held: once a commit begins, `current` is closed. */
+  private currentHeldAt = 0;
   private readonly free: ReplyBatch[] = [];
 
   constructor(engine: IndexEngine) {
@@ -24,9 +26,12 @@ export class LocalDispatcher implements CommandDispatcher {
     const code = this.engine.apply(buf, shape);
     if (!this.engine.mustHold) return code;
     let batch = this.current;
-    if (batch === null) {
+    // A commit that began after `current` was held covers only what was
+    // applied before it: this reply needs the next commit, so a new batch.
+    if (batch === null || this.currentHeldAt !== this.engine.commitsBegun) {
       batch = this.free.pop() ?? new ReplyBatch();
       this.current = batch;
+      this.currentHeldAt = this.engine.commitsBegun;
       const held = batch;
       this.engine.hold((committed) => this.release(held, committed));
     }

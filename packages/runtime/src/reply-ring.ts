@@ -77,6 +77,13 @@ export class ReplyRing {
     return out;
   }
 
+  /** Drops every slot, pending or ready, unwritten (the connection is abandoned). */
+  clear(): void {
+    this.head = this.tail;
+    this.resolveAt = this.tail;
+    this.ready = 0;
+  }
+
   private grow(): void {
     const size = this.codes.length * 2;
     const next = new Uint8Array(size);

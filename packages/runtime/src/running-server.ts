@@ -1,3 +1,4 @@
+import type { StoreStatus } from "./store-status.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 
@@ -27,6 +28,8 @@ export interface RunningServer {
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */
   live(timeoutMs: number): Promise<boolean>;
+  /** Whether the store lets the node serve now (PostgreSQL reachable), and if not why (for /readyz). */
+  storeStatus(): StoreStatus;
   /** Whether the store accepts writes now (false while it is full: the server is read-only). */
   storeHealth(): StoreHealth;
   /** Prometheus text over all threads. */

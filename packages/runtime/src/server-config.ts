@@ -24,7 +24,12 @@ export interface ServerConfig {
   workers: number;
   /** Worker mode: `local` lets I/O workers answer QUERY from the shared read view; `owner` sends every command to the state owner. */
   reads: "local" | "owner";
-  store: StoreKind;
+  /** postgres: the index lives in PostgreSQL, shared by every node (RemoteEngine). */
+  store: StoreKind | "postgres";
+  /** --postgres-url; undefined: the libpq PG* environment variables alone. */
+  postgresUrl: string | undefined;
+  /** How long connecting to PostgreSQL (at start and after a loss) may retry. */
+  storeConnectTimeoutMs: number;
   dataDir: string;
   sync: SyncMode;
   maxLineBytes: number;

@@ -1,44 +1,116 @@
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import type { StoreKind } from "@pkgindex/store";
 import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
-import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics } from "@pkgindex/metrics";
 import { ConnectionServer } from "./connection-server.ts";
+import type { CommandDispatcher } from "./connection.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
+import { RemoteDispatcher } from "./remote-dispatcher.ts";
+import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
-import { StoreHealthReporter } from "./store-health-reporter.ts";
+import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
+import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 
-/** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger, tls: ServerTlsMaterial | null): Promise<RunningServer> {
-  const { engine, loaded } = IndexEngine.open(config);
+/** How long a metrics scrape waits for PostgreSQL's package count (/metrics waits 1 s in all). */
+const METRICS_COUNT_TIMEOUT_MS = 500;
+const WRITABLE: StoreHealth = { writable: true, reason: "" };
+
+/** What the single thread needs from either engine. */
+interface SingleEngine {
+  stats: CommandStats;
+  graph: { size: number; edgeCount: number };
+  /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
+  beforeMetrics?: () => Promise<void>;
+  dispatcher: CommandDispatcher;
+  /** PostgreSQL reachable (always ready for the local stores). */
+  status(): StoreStatus;
+  /** The store accepts writes (false while SQLite's disk is full). */
+  health(): StoreHealth;
+  /** A live copy of the index into `file` (SQLite only). */
+  backup(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, fatal: FatalSignal, cutOff: () => void): Promise<SingleEngine> {
+  if (config.store === "postgres") {
+    const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
+    logger.info({ millis, store: config.store }, "index loaded");
+    const graph = {
+      get size() {
+        return engine.indexSize.packages;
+      },
+      get edgeCount() {
+        return engine.indexSize.edges;
+      },
+    };
+    return {
+      stats: engine.stats,
+      graph,
+      beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
+      dispatcher: new RemoteDispatcher(engine),
+      status: () => engine.status,
+      // An unreachable database is `status`; PostgreSQL has no read-only mode of ours.
+      health: () => WRITABLE,
+      backup: () => Promise.reject(postgresBackupUnavailable()),
+      stop: () => engine.stop(),
+    };
+  }
+  // Not postgres here, so the store is one IndexEngine opens.
+  const { engine, loaded } = IndexEngine.open({ ...config, store: config.store as StoreKind });
   logger.info({ ...loaded, store: config.store }, "index loaded");
-  const fatal = new FatalSignal();
-  const server = new ConnectionServer(config, new LocalDispatcher(engine), engine.stats, logger, new Int32Array(1), tls);
   const storeHealth = new StoreHealthReporter(engine, logger);
   engine.onFailure((err) => {
     // Nothing of the failed batch is acknowledged; no one is served again.
-    server.cutOff();
+    cutOff();
     fatal.fire(commitFailure(err), "PKGI_DB_COMMIT_FAILED");
   });
+  return {
+    stats: engine.stats,
+    graph: engine.graph,
+    dispatcher: new LocalDispatcher(engine),
+    status: () => STORE_READY,
+    health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
+    backup: (file) => engine.backup(file),
+    stop: async () => {
+      storeHealth.close();
+      await engine.stop();
+    },
+  };
+}
+
+/** --workers 0: sockets, parsing, graph and store on the calling thread. */
+export async function startSingleThread(
+  config: ServerConfig,
+  logger: Logger,
+  tls: ServerTlsMaterial | null,
+  onStoreStatus: StoreStatusListener,
+): Promise<RunningServer> {
+  const fatal = new FatalSignal();
+  let server: ConnectionServer | null = null;
+  const engine = await openEngine(config, logger, onStoreStatus, fatal, () => server?.cutOff());
+  server = new ConnectionServer(config, engine.dispatcher, engine.stats, logger, new Int32Array(1), tls);
+  const listening = server;
   let ports: ListenPorts;
   try {
-    ports = await server.listen({ plain: config.port, tls: config.tlsPort }, false);
+    ports = await listening.listen({ plain: config.plainListener ? config.port : null, tls: config.tlsPort }, false);
   } catch (err) {
     await engine.stop().catch(() => undefined);
     throw err;
   }
+  const graph = engine.graph;
   const metrics = createThreadMetrics({
     role: "single",
     stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
-    storeWritable: () => engine.writable,
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    storeWritable: () => engine.health().writable,
   });
   const supervisorMetrics = createSupervisorMetrics();
   const stopEngine = async (): Promise<string | undefined> => {
-    storeHealth.close();
     try {
       await engine.stop();
       return undefined;
@@ -50,22 +122,26 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, tl
     port: ports.plain,
     tlsPort: ports.tls,
     async reloadTls() {
-      if (config.tls !== null) server.reloadTls(loadServerTls(config.tls.files));
+      if (config.tls !== null) listening.reloadTls(loadServerTls(config.tls.files));
     },
-    threadStats: async () => [snapshotStats("single", 0, engine.stats, engine.graph)],
+    threadStats: async () => [snapshotStats("single", 0, engine.stats, graph)],
     // One thread: if it can run this, it is alive.
     live: async () => true,
-    storeHealth: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
-    metrics: async () => aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]),
+    storeStatus: () => engine.status(),
+    storeHealth: () => engine.health(),
+    metrics: async () => {
+      await engine.beforeMetrics?.();
+      return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);
+    },
     backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {
-      const cutOff = await server.drain(deadlineMs);
+      const cutOff = await listening.drain(deadlineMs);
       const storeError = await stopEngine();
-      const threads = [snapshotStats("single", 0, engine.stats, engine.graph)];
+      const threads = [snapshotStats("single", 0, engine.stats, graph)];
       return storeError === undefined ? { cutOff, threads } : { cutOff, storeError, threads };
     },
     async close() {
-      server.cutOff();
+      listening.cutOff();
       await stopEngine();
     },
     onFatal: (listener) => fatal.on(listener),

@@ -6,12 +6,14 @@
 import type { MessagePort } from "node:worker_threads";
 import { parentPort, workerData } from "node:worker_threads";
 import { isPkgIndexError } from "@pkgindex/errors";
-import { createThreadMetrics } from "@pkgindex/metrics";
+import { createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import type { StoreKind } from "@pkgindex/store";
 import { commitFailure } from "./commit-failure.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
+import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
@@ -22,58 +24,129 @@ const parent = parentPort!;
 const ports = new Set<MessagePort>();
 // --reads local: I/O workers answer QUERY from this view of the index.
 const view = config.reads === "local" ? new ReadViewWriter() : undefined;
+/** How long a metrics scrape waits for PostgreSQL's package count (the supervisor waits 1 s for all threads). */
+const METRICS_COUNT_TIMEOUT_MS = 500;
 
-function start(): IndexEngine | null {
-  try {
-    const { engine, loaded } = IndexEngine.open(config, view);
-    logger.debug({ ...loaded }, "state owner ready");
-    postEvent(parent, "ready", { ...loaded });
-    return engine;
-  } catch (err) {
-    if (isPkgIndexError(err)) postEvent(parent, "failed", { code: err.code, details: { ...err.details } });
-    else postEvent(parent, "failed", { code: "PKGI_STATE_OWNER_CRASHED", details: { reason: String((err as Error)?.message ?? err) } });
-    return null;
-  }
+/** What the rest of this thread needs from either engine. */
+interface Owner {
+  stats: CommandStats;
+  graph: { size: number; edgeCount: number };
+  /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
+  beforeMetrics?: () => Promise<void>;
+  /** The store accepts writes (false while SQLite's disk is full; PostgreSQL: always). */
+  writable?: () => boolean;
+  onBatch(port: MessagePort, batch: Uint8Array): void;
+  /** A live copy of the index into `file` (SQLite only). */
+  backup(file: string): Promise<void>;
+  stop(): Promise<void>;
 }
 
-const engine = start();
-if (engine !== null) {
-  const metrics = createThreadMetrics({
-    role: "state-owner",
-    stats: engine.stats,
-    indexSize: () => ({ packages: engine.graph.size, edges: engine.graph.edgeCount }),
-    storeWritable: () => engine.writable,
-  });
+function reportFailed(err: unknown): null {
+  if (isPkgIndexError(err)) postEvent(parent, "failed", { code: err.code, details: { ...err.details } });
+  else postEvent(parent, "failed", { code: "PKGI_STATE_OWNER_CRASHED", details: { reason: String((err as Error)?.message ?? err) } });
+  return null;
+}
+
+function startLocal(): Owner | null {
+  let engine: IndexEngine;
+  try {
+    // Not postgres here (startRemote), so the store is one IndexEngine opens.
+    const opened = IndexEngine.open({ ...config, store: config.store as StoreKind }, view);
+    engine = opened.engine;
+    logger.debug({ ...opened.loaded }, "state owner ready");
+    postEvent(parent, "ready", { ...opened.loaded });
+  } catch (err) {
+    return reportFailed(err);
+  }
   // Logged here, with the state owner's role; the supervisor keeps the state for /readyz.
   const storeHealth = new StoreHealthReporter(engine, logger, (health) => postEvent(parent, "store", { ...health }));
   // The supervisor prints the one fatal line; this thread only says why.
   engine.onFailure((err) => postEvent(parent, "fatal", { reason: commitFailure(err) }));
-
-  const onBatch = (port: MessagePort, batch: Uint8Array): void => {
-    engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
+  return {
+    stats: engine.stats,
+    graph: engine.graph,
+    writable: () => engine.writable,
+    backup: (file) => engine.backup(file),
+    onBatch(port, batch) {
+      engine.applyBatchAndReply(batch, (codes) => port.postMessage(codes, [codes.buffer as ArrayBuffer]));
+    },
+    stop: async () => {
+      storeHealth.close();
+      await engine.stop();
+    },
   };
+}
+
+/** --store postgres: every line goes to the database (RemoteEngine); this thread keeps no index. */
+async function startRemote(): Promise<Owner | null> {
+  let engine: RemoteEngine;
+  try {
+    const opened = await RemoteEngine.open(config, logger, (status) => postEvent(parent, "store-status", { ...status }));
+    engine = opened.engine;
+    postEvent(parent, "ready", { packages: 0, edges: 0, millis: opened.millis });
+  } catch (err) {
+    return reportFailed(err);
+  }
+  const graph = {
+    get size() {
+      return engine.indexSize.packages;
+    },
+    get edgeCount() {
+      return engine.indexSize.edges;
+    },
+  };
+  return {
+    stats: engine.stats,
+    graph,
+    beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
+    backup: () => Promise.reject(postgresBackupUnavailable()),
+    onBatch(port, batch) {
+      const first = engine.pendingLines;
+      const count = engine.appendLines(batch, batch.length);
+      engine.hold((codes) => {
+        // Code i over byte i, as the local engine answers (each line has at least two bytes).
+        for (let i = 0; i < count; i++) batch[i] = codes[first + i];
+        port.postMessage(batch, [batch.buffer as ArrayBuffer]);
+      });
+    },
+    stop: () => engine.stop(),
+  };
+}
+
+const owner = config.store === "postgres" ? await startRemote() : startLocal();
+if (owner !== null) {
+  const graph = owner.graph;
+  const metrics = createThreadMetrics({
+    role: "state-owner",
+    stats: owner.stats,
+    indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    storeWritable: owner.writable,
+  });
 
   serveControl(parent, {
     attach(payload: { port: MessagePort }) {
       const port = payload.port;
       ports.add(port);
       view?.addPort(port);
-      port.on("message", (batch: Uint8Array) => onBatch(port, batch));
+      port.on("message", (batch: Uint8Array) => owner.onBatch(port, batch));
       port.on("close", () => ports.delete(port));
     },
     ping: () => "pong",
     // The code survives the thread hop as data (a thrown error would arrive as its message only).
     async backup(payload: { file: string }): Promise<PkgIndexErrorData | null> {
       try {
-        await engine.backup(payload.file);
+        await owner.backup(payload.file);
         return null;
       } catch (err) {
         if (isPkgIndexError(err)) return { code: err.code, details: { ...err.details } };
         throw err;
       }
     },
-    metrics: () => metrics.snapshot(),
-    stats: () => snapshotStats("state-owner", 0, engine.stats, engine.graph),
+    async metrics() {
+      await owner.beforeMetrics?.();
+      return metrics.snapshot();
+    },
+    stats: () => snapshotStats("state-owner", 0, owner.stats, graph),
     crash() {
       // Test-only trigger (--test-hooks): an uncaught error, as a bug would be.
       setImmediate(() => {
@@ -81,9 +154,8 @@ if (engine !== null) {
       });
     },
     async stop(): Promise<{ storeError?: string }> {
-      storeHealth.close();
       try {
-        await engine.stop();
+        await owner.stop();
         return {};
       } catch (err) {
         return { storeError: commitFailure(err) };

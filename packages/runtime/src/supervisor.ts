@@ -11,6 +11,7 @@ import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
+import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
@@ -25,7 +26,12 @@ const STOP_DEADLINE_MS = 30_000;
  * since nothing else may touch the index: the application is told (onFatal)
  * and decides the exit.
  */
-export async function startSupervised(config: ServerConfig, logger: Logger, tls: ServerTlsMaterial | null): Promise<RunningServer> {
+export async function startSupervised(
+  config: ServerConfig,
+  logger: Logger,
+  tls: ServerTlsMaterial | null,
+  onStoreStatus: StoreStatusListener,
+): Promise<RunningServer> {
   const wanted: ListenPorts = { plain: config.plainListener ? config.port : null, tls: config.tlsPort };
   // Refused before anything binds, so a running server's clients never meet
   // a listener of ours (SO_REUSEPORT would let us join its port).
@@ -37,6 +43,14 @@ export async function startSupervised(config: ServerConfig, logger: Logger, tls:
 
   const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
   const stateOwner = new ControlClient(worker);
+  // The state owner says when PostgreSQL comes and goes, from its first
+  // connect attempt on (so /readyz can say why it is 503 during start-up).
+  let storeStatus: StoreStatus = STORE_READY;
+  worker.on("message", (m: ThreadEvent) => {
+    if (m?.kind !== "event" || m.type !== "store-status") return;
+    storeStatus = { ready: m.ready === true, reason: String(m.reason ?? "") };
+    onStoreStatus(storeStatus);
+  });
   const ready = await nextEvent(worker, "ready", "failed").catch(
     (err: Error): ThreadEvent => ({ kind: "event", type: "failed", code: "PKGI_STATE_OWNER_CRASHED", details: { reason: err.message } }),
   );
@@ -117,6 +131,7 @@ export async function startSupervised(config: ServerConfig, logger: Logger, tls:
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {
       return Promise.all([stateOwner.request<ThreadStatsSnapshot>("stats", null, timeoutMs), ...(await pool.stats(timeoutMs))]);
     },
+    storeStatus: () => storeStatus,
     storeHealth: () => storeHealth,
     async live(timeoutMs: number): Promise<boolean> {
       await Promise.all([stateOwner.request("ping", null, timeoutMs), pool.ping(timeoutMs)]);

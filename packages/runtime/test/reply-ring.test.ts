@@ -75,4 +75,16 @@ describe("ReplyRing", () => {
     expect(ring.takeReady()!.toString()).toBe("OK\nFAIL\nERROR\nOK\n");
     expect(ring.size).toBe(2);
   });
+
+  it("clear (an abandoned connection) drops pending and ready slots, and the ring works on after it", () => {
+    const ring = new ReplyRing();
+    for (let i = 0; i < 40; i++) ring.push(i % 3 === 0 ? REPLY_PENDING : REPLY_OK);
+    ring.clear();
+    expect([ring.size, ring.pendingCount, ring.readyCount]).toEqual([0, 0, 0]);
+    expect(ring.takeReady()).toBeNull();
+    ring.resolve(REPLY_FAIL); // a late code for a dropped slot is ignored
+    ring.push(REPLY_PENDING);
+    ring.resolve(REPLY_FAIL);
+    expect(ring.takeReady()!.toString()).toBe("FAIL\n");
+  });
 });

@@ -3,4 +3,5 @@ export { type ServerProcess, spawnLogging, startLoggingServer } from "./logging-
 export { type LineServer, startLineServer } from "./line-server.ts";
 export { type CompletedRun, runToCompletion } from "./run-to-completion.ts";
 export { ServerStartError, type ShellServer, startShellServer } from "./shell-server.ts";
+export { createDatabaseOn, databaseOf, PG_BIN, startCluster, type TestCluster } from "./pg-cluster.ts";
 export { makeTestPki, type TestPki } from "./test-pki.ts";

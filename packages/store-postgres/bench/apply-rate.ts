@@ -1,6 +1,6 @@
 // Commands per second through pkgindex.apply from one client, for batch
 // sizes 1, 8 and 64: how far one round trip and one commit (one WAL flush)
-// per batch are amortized. A throwaway cluster (test/cluster.ts: Unix
+// per batch are amortized. A throwaway cluster (@pkgindex/server-process startCluster: Unix
 // socket, fsync on); sizes interleaved per round, median of the rounds.
 //
 //   npx pnpm@10.34.8 exec node packages/store-postgres/bench/apply-rate.ts [rounds] [commands]
@@ -9,7 +9,7 @@
 // dependencies on lower-numbered ones (no cycles; most change the list, so
 // most take a revision), 15% QUERY, 15% REMOVE (FAIL while depended on).
 import { PostgresStore } from "../src/index.ts";
-import { startCluster } from "../test/cluster.ts";
+import { startCluster } from "@pkgindex/server-process";
 
 const rounds = Number(process.argv[2] ?? 3);
 const commands = Number(process.argv[3] ?? 2_048);

@@ -12,7 +12,7 @@
 import { Client } from "pg";
 import { PostgresStore } from "../src/index.ts";
 import { MIGRATIONS, WRITER_LOCK_KEY } from "../src/schema.ts";
-import { startCluster } from "../test/cluster.ts";
+import { startCluster } from "@pkgindex/server-process";
 
 const rounds = Number(process.argv[2] ?? 5);
 const batchCount = Number(process.argv[3] ?? 400);

@@ -7,7 +7,7 @@ import { describe, isDefiniteFailure } from "./pg-errors.ts";
 
 export interface PostgresStoreOptions {
   /**
-   * `--postgres-url`: a libpq connection URI or key=value string. Whatever it
+   * `--postgres-url`: a libpq connection URI (pg reads no key=value strings). Whatever it
    * leaves out comes from the libpq environment variables (PGHOST, PGPORT,
    * PGUSER, PGPASSWORD, PGDATABASE, ...) and ~/.pgpass, which pg reads; with
    * no string at all, from those alone.
@@ -198,6 +198,17 @@ export class PostgresStore {
         rowMode: "array",
       });
       return result.rows[0][0];
+    });
+  }
+
+  /** Packages and edges in the index now (two counts: a scan each, so for metrics scrapes, not per request). */
+  indexSize(): Promise<{ packages: number; edges: number }> {
+    return this.#read(async (client) => {
+      const result = await client.query<[string, string]>({
+        text: "SELECT (SELECT count(*) FROM pkgindex.packages), (SELECT count(*) FROM pkgindex.edges)",
+        rowMode: "array",
+      });
+      return { packages: Number(result.rows[0][0]), edges: Number(result.rows[0][1]) };
     });
   }
 

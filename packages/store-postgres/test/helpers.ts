@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { PkgIndexError } from "@pkgindex/errors";
 import { PostgresStore, type PostgresStoreOptions } from "../src/index.ts";
-import { databaseOf, startCluster, type TestCluster } from "./cluster.ts";
+import { databaseOf, startCluster, type TestCluster } from "@pkgindex/server-process";
 
 /**
  * One cluster per test file (start-up is the slow part, about a second),

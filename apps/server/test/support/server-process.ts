@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, runToCompletion, type CompletedRun, type ServerProcess as LoggingServer, startLoggingServer } from "@pkgindex/server-process";
+import { inject } from "vitest";
+import { createDatabaseOn, freePort, runToCompletion, type CompletedRun, type ServerProcess as LoggingServer, startLoggingServer } from "@pkgindex/server-process";
 
 export const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../../../..");
 export const CLI = path.join(REPO_ROOT, "apps/server/src/pkgindex.ts");
@@ -28,9 +29,24 @@ export interface StartOptions {
  * unless asked for: its fixed default port would clash between servers.
  */
 export async function startServer(args: string[], env: Record<string, string> = {}, options: StartOptions = {}): Promise<ServerProcess> {
+  if (process.env.PKGINDEX_TEST_STORE === "postgres") args = await onPostgres(args);
   const adminPort = options.admin ? await freePort() : 0;
   const server = await startLoggingServer(options.entry ?? CLI, ["serve", "--host", "127.0.0.1", "--port", "0", "--admin-host", "127.0.0.1", "--admin-port", String(adminPort), ...args], { env });
   return { ...server, adminPort };
+}
+
+/**
+ * With PKGINDEX_TEST_STORE=postgres (`PKGINDEX_TEST_STORE=postgres pnpm
+ * vitest run apps/server/test`), a server the test starts on `--store
+ * memory` runs on `--store postgres` with a fresh database of its own (the
+ * same isolation: an empty index per server), on the cluster the
+ * globalSetup started. Tests of the SQLite store's files keep SQLite.
+ */
+async function onPostgres(args: string[]): Promise<string[]> {
+  const at = args.findIndex((a, i) => a === "--store" && args[i + 1] === "memory");
+  if (at === -1) return args;
+  const url = await createDatabaseOn(inject("postgresAdminUrl"));
+  return [...args.slice(0, at), "--store", "postgres", "--postgres-url", url, ...args.slice(at + 2)];
 }
 
 /** GET on the admin server: status and body. */

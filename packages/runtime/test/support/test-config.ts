@@ -16,6 +16,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     workers: 0,
     reads: "local",
     store: "memory",
+    postgresUrl: undefined,
+    storeConnectTimeoutMs: 10_000,
     dataDir: "",
     sync: "full",
     maxLineBytes: 65536,

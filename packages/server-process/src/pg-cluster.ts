@@ -17,14 +17,22 @@ export interface TestCluster {
   /** Directory of the Unix socket (the libpq `host`). */
   socketDir: string;
   port: number;
-  /** The postmaster's pid. */
-  pid: number;
+  /** The running postmaster's pid (-1 while halted). */
+  readonly pid: number;
   /** A connection string for `database` on this cluster. */
   url(database: string): string;
   /** Creates an empty database with a unique name; returns its connection string. */
   createDatabase(): Promise<string>;
   /** Runs one SQL text on `database` as the superuser and returns the rows. */
   sql(database: string, text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Stops the server and keeps its files (`fast`: SIGINT, sessions rolled
+   * back, a checkpoint; `immediate`: SIGQUIT, no checkpoint, crash recovery
+   * at the next start), for tests of a database that goes away under load.
+   */
+  halt(mode?: "fast" | "immediate"): Promise<void>;
+  /** Starts the halted server again on the same files and socket; resolves once it accepts connections. */
+  restart(): Promise<void>;
   /** Fast shutdown and removal of every file. */
   stop(): Promise<void>;
 }
@@ -67,51 +75,66 @@ export async function startCluster(deadlineMillis = 30_000): Promise<TestCluster
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.status}): ${init.stderr}`);
   }
-  // Spawned with the postgres uid/gid directly (not through runuser), so
-  // that child.pid is the postmaster itself and a signal reaches it.
-  const child: ChildProcess = spawn(
-    join(PG_BIN, "postgres"),
-    [
-      "-D", dataDir, "-k", dir, "-p", String(PORT),
-      "-c", "listen_addresses=", "-c", "fsync=on", "-c", "max_connections=40",
-      "-c", "shared_buffers=16MB", "-c", "log_min_messages=fatal",
-    ],
-    { uid, gid, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    if (stderr.length < 10_000) stderr += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let running = true;
-  void exited.then(() => { running = false; });
-
   const url = (database: string): string => `postgresql://postgres@localhost:${PORT}/${database}?host=${encodeURIComponent(dir)}`;
-  const stop = async (): Promise<void> => {
-    if (running) {
-      child.kill("SIGINT"); // fast shutdown: roll back sessions, checkpoint, exit
-      await exited;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let stderr = "";
+
+  const launch = async (): Promise<void> => {
+    // Spawned with the postgres uid/gid directly (not through runuser), so
+    // that child.pid is the postmaster itself and a signal reaches it.
+    const postmaster: ChildProcess = spawn(
+      join(PG_BIN, "postgres"),
+      [
+        "-D", dataDir, "-k", dir, "-p", String(PORT),
+        "-c", "listen_addresses=", "-c", "fsync=on", "-c", "max_connections=40",
+        "-c", "shared_buffers=16MB", "-c", "log_min_messages=fatal",
+      ],
+      { uid, gid, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    child = postmaster;
+    stderr = "";
+    postmaster.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (stderr.length < 10_000) stderr += chunk;
+    });
+    let running = true;
+    exited = new Promise<void>((resolve) => postmaster.once("exit", () => {
+      running = false;
+      if (child === postmaster) child = null;
+      resolve();
+    }));
+    const deadline = Date.now() + deadlineMillis;
+    for (;;) {
+      const client = new Client({ connectionString: url("postgres"), connectionTimeoutMillis: 2_000 });
+      client.on("error", () => {});
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => {});
+        if (!running || Date.now() > deadline) {
+          throw new Error(`PostgreSQL did not start: ${(err as Error).message}; stderr: ${stderr}`, { cause: err });
+        }
+        // Waiting for the socket file to appear: poll at 50 ms, bounded by the deadline.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
+  };
+  const halt = async (mode: "fast" | "immediate" = "fast"): Promise<void> => {
+    if (child === null) return;
+    child.kill(mode === "fast" ? "SIGINT" : "SIGQUIT");
+    await exited;
+  };
+  const stop = async (): Promise<void> => {
+    await halt("fast");
     rmSync(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + deadlineMillis;
-  for (;;) {
-    const client = new Client({ connectionString: url("postgres"), connectionTimeoutMillis: 2_000 });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      if (!running || Date.now() > deadline) {
-        await stop();
-        throw new Error(`PostgreSQL did not start: ${(err as Error).message}; stderr: ${stderr}`, { cause: err });
-      }
-      // Waiting for the socket file to appear: poll at 50 ms, bounded by the deadline.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  try {
+    await launch();
+  } catch (err) {
+    await stop();
+    throw err;
   }
 
   const sql = async (database: string, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> => {
@@ -127,7 +150,9 @@ export async function startCluster(deadlineMillis = 30_000): Promise<TestCluster
   return {
     socketDir: dir,
     port: PORT,
-    pid: child.pid ?? -1,
+    get pid() {
+      return child?.pid ?? -1;
+    },
     url,
     sql,
     async createDatabase() {
@@ -135,6 +160,29 @@ export async function startCluster(deadlineMillis = 30_000): Promise<TestCluster
       await sql("postgres", `CREATE DATABASE ${name}`);
       return url(name);
     },
+    halt,
+    restart: launch,
     stop,
   };
+}
+
+/**
+ * Creates an empty database with a unique name on the cluster that
+ * `adminUrl` (a connection string to any of its databases, as a superuser)
+ * points at, and returns adminUrl with that database instead: for test
+ * processes that share one cluster started elsewhere (a vitest globalSetup).
+ */
+export async function createDatabaseOn(adminUrl: string): Promise<string> {
+  const name = `t${process.pid}_${++databaseCounter}_${Math.floor(Math.random() * 1e6)}`;
+  const client = new Client({ connectionString: adminUrl });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
