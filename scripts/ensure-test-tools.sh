@@ -3,7 +3,7 @@
 # load-balancer end-to-end test, nc and curl for README lines, systemd-analyze
 # for the systemd unit,
 # PostgreSQL 15 for @pkgindex/store-postgres, whose tests initdb a throwaway
-# cluster) when missing. Part of `pnpm test`, so the
+# cluster, promtool for the alert rules) when missing. Part of `pnpm test`, so the
 # README's one test command works on a fresh machine. Debian/apt only; on a
 # machine without apt or root it says what is missing and the test that
 # needs the tool fails with that message.
@@ -21,6 +21,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 # The TLS tests make a throwaway CA and certificates with the openssl command.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# promtool checks and unit-tests docker/prometheus-alerts.yml (and lints a real scrape).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-tools: installing ${missing[*]}"

@@ -24,6 +24,23 @@ if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {
   process.exit(1);
 }
 
+// `serve` runs with a small young generation on the main thread (the worker
+// threads get theirs through resourceLimits): under connection churn V8
+// otherwise grows it to tens of MiB and RSS doubles before a collection
+// (docs/DECISIONS.md, "Issue 19"). V8 reads the size only when the process
+// starts, so the process replaces itself once with the flag (same pid: the
+// signals and the exit status stay the server's own). A size given in
+// node's own flags or NODE_OPTIONS is kept.
+const SEMI_SPACE_FLAG = "--max-semi-space-size";
+if (
+  process.argv[2] === "serve" &&
+  typeof process.execve === "function" &&
+  !process.execArgv.some((a) => a.startsWith(SEMI_SPACE_FLAG)) &&
+  !(process.env.NODE_OPTIONS ?? "").includes(SEMI_SPACE_FLAG)
+) {
+  process.execve(process.execPath, [process.execPath, `${SEMI_SPACE_FLAG}=1`, ...process.execArgv, ...process.argv.slice(1)], process.env);
+}
+
 const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 const { main } = await import(new URL(`./cli${ext}`, import.meta.url).href);
 await main(argv);

@@ -1,6 +1,7 @@
 import { startAdminServer, type AdminServer, type Readiness } from "@pkgindex/admin";
 import { createLogger, startServer, type RunningServer, type StoreStatus } from "@pkgindex/runtime";
 import { backupEndpoint } from "./backup-endpoint.ts";
+import { buildInfo } from "./build-info.ts";
 import { validateServeOptions, type RawServeOptions } from "./options.ts";
 
 /** How long /livez and /metrics wait for every thread to answer. */
@@ -10,7 +11,7 @@ const DRAIN_BACKSTOP_MS = 5000;
 
 export async function serveCommand(raw: RawServeOptions): Promise<void> {
   const config = validateServeOptions(raw);
-  const logger = createLogger("supervisor", config.logLevel, config.logFormat);
+  const logger = await createLogger("supervisor", config.logLevel, config.logFormat);
   let server: RunningServer | undefined;
   let draining = false;
   let pendingSignal: string | undefined;
@@ -115,9 +116,14 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   });
 
   try {
-    server = await startServer(config, logger, (status) => {
-      startingStatus = status;
-    });
+    server = await startServer(
+      config,
+      logger,
+      (status) => {
+        startingStatus = status;
+      },
+      buildInfo(),
+    );
   } catch (err) {
     await admin?.close();
     throw err;

@@ -29,23 +29,30 @@ describe.each([0, 3])("admin HTTP, --workers %i", (workers) => {
     const before = (await adminGet(server.adminPort, "/metrics")).body;
     for (const name of [
       "pkgindex_connections_open",
+      "pkgindex_connections_tracked",
       "pkgindex_connections_accepted_total",
       "pkgindex_commands_total",
       "pkgindex_protocol_errors_total",
+      "pkgindex_request_duration_seconds",
       "pkgindex_packages",
       "pkgindex_edges",
-      "pkgindex_thread_restarts_total",
-      "pkgindex_event_loop_utilization",
+      "pkgindex_event_loop_busy_seconds_total",
       "pkgindex_thread_cpu_seconds_total",
-      "pkgindex_store_commits_total",
-      "pkgindex_store_writable",
-      "pkgindex_store_full_commits_total",
+      "pkgindex_build_info",
+      "process_resident_memory_bytes",
+      "process_open_fds",
+      "process_start_time_seconds",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_gc_duration_seconds",
+      "nodejs_eventloop_lag_p99_seconds",
     ]) {
       expect(before).toContain(`# TYPE ${name} `);
     }
-    // Batches exist in every layout's registry (empty with --workers 0).
-    expect(before).toContain("# TYPE pkgindex_state_batch_commands histogram");
-    expect(before).toContain("# TYPE pkgindex_state_apply_seconds histogram");
+    // Series that could never move are left out: batches and restarts exist
+    // only in worker mode, commits only with a durable store.
+    expect(before.includes("# TYPE pkgindex_state_batch_commands histogram")).toBe(workers > 0);
+    expect(before.includes("# TYPE pkgindex_thread_restarts_total counter")).toBe(workers > 0);
+    expect(before).not.toContain("# TYPE pkgindex_store_commits_total");
     const indexOk = 'pkgindex_commands_total{command="INDEX",result="OK"}';
     const queryOk = 'pkgindex_commands_total{command="QUERY",result="OK"}';
     const queryFail = 'pkgindex_commands_total{command="QUERY",result="FAIL"}';
@@ -67,6 +74,12 @@ describe.each([0, 3])("admin HTTP, --workers %i", (workers) => {
     expect(series(after, "pkgindex_edges")).toBe((series(before, "pkgindex_edges") ?? 0) + 1);
     const open = after.split("\n").filter((l) => l.startsWith("pkgindex_connections_open{")).reduce((n, l) => n + Number(l.split(" ")[1]), 0);
     expect(open).toBeGreaterThanOrEqual(1);
+    // Every reply so far was timed, in every layout (--workers 0 included).
+    const timed = "pkgindex_request_duration_seconds_count";
+    expect((series(after, timed) ?? 0) - (series(before, timed) ?? 0)).toBeGreaterThanOrEqual(5);
+    // One heap series per thread: the single thread, or supervisor + state owner + each I/O worker.
+    const heaps = after.split("\n").filter((l) => l.startsWith("nodejs_heap_size_used_bytes{"));
+    expect(heaps.length).toBe(workers === 0 ? 1 : 2 + workers);
     c.close();
   });
 

@@ -12,7 +12,7 @@ import { request } from "./http-request.ts";
 const threads: Worker[] = [];
 let nextId = 0;
 let admin: AdminServer;
-const supervisor = createSupervisorMetrics();
+const supervisor = createSupervisorMetrics({ build: { version: "0.0.1", revision: "test" }, supervising: true });
 
 function ask<T>(worker: Worker, message: Record<string, unknown>, reply: string): Promise<T> {
   const id = nextId++;
@@ -87,12 +87,14 @@ describe("admin server over real threads", () => {
     expect(value(after, "pkgindex_store_commits_total")).toBe(1);
     expect(value(after, "pkgindex_packages")).toBe(6);
     expect(value(after, 'pkgindex_thread_restarts_total{role="io-worker"}')).toBe(1);
-    const elu = [
-      'pkgindex_event_loop_utilization{role="state-owner"}',
-      'pkgindex_event_loop_utilization{role="io-worker",worker="1"}',
-      'pkgindex_event_loop_utilization{role="io-worker",worker="2"}',
-      'pkgindex_event_loop_utilization{role="supervisor"}',
+    // Each thread reports its own isolate's heap: four threads, four series.
+    const heaps = [
+      'nodejs_heap_size_used_bytes{role="state-owner"}',
+      'nodejs_heap_size_used_bytes{role="io-worker",worker="1"}',
+      'nodejs_heap_size_used_bytes{role="io-worker",worker="2"}',
+      'nodejs_heap_size_used_bytes{role="supervisor"}',
     ].map((series) => value(after, series));
-    expect(elu.filter((v) => v === undefined || !(v >= 0 && v <= 1))).toEqual([]);
+    expect(heaps.filter((v) => v === undefined || !(v > 0))).toEqual([]);
+    expect(value(after, "process_resident_memory_bytes")).toBeGreaterThan(heaps.reduce((a, b) => a! + b!, 0)!);
   });
 });

@@ -9,9 +9,11 @@ export const METRICS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
  * with prom-client's AggregatorRegistry.aggregate: series are grouped by
  * metric name, then by exact label set (and, for histograms, by _bucket/_sum/
  * _count and `le`), and combined by the metric's `aggregator`: "sum" for
- * everything here except pkgindex_packages/pkgindex_edges ("first": one
- * owner). Per-thread series differ by their worker/role label, so summing
- * leaves them distinct; series without one (commands, protocol errors,
+ * everything here except pkgindex_packages, pkgindex_edges and
+ * pkgindex_build_info ("first": one owner). Per-thread series differ by
+ * their worker/role label, so summing leaves them distinct (a replaced
+ * worker's successor reuses its index, so retireSnapshot keeps them
+ * monotonic); series without one (commands, protocol errors,
  * rejections) add up across threads.
  */
 export async function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {

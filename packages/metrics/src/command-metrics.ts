@@ -1,30 +1,42 @@
-import { COMMAND_NAMES, REPLY_TEXT } from "@pkgindex/protocol";
-import type { Registry } from "prom-client";
+import { CMD_INDEX, CMD_QUERY, CMD_REMOVE, COMMAND_NAMES, REPLY_ERROR, REPLY_FAIL, REPLY_OK, REPLY_TEXT } from "@pkgindex/protocol";
 import type { CommandStats } from "./command-stats.ts";
+import { counterFamily, type MetricJson, type Sample } from "./families.ts";
 import { METRIC } from "./metric-names.ts";
-import { registerScrapedCounter } from "./scraped-metrics.ts";
 
-// "OK\n" -> "OK": reply codes 0..2 as label values.
-const RESULTS = REPLY_TEXT.map((text) => text.trim());
+export interface CommandFamilyOptions {
+  stats: CommandStats;
+  /** Only QUERY (an I/O worker answers nothing else itself). */
+  queriesOnly: boolean;
+  /** A durable store: INDEX and REMOVE are answered ERROR while it is full. */
+  durable: boolean;
+}
 
 /**
  * Commands answered, by command and result. Every thread that answers
- * commands registers it: the state owner (or the single thread) for what it
+ * commands reports it: the state owner (or the single thread) for what it
  * applies, and each I/O worker for the QUERYs it answers from the read view
  * (--reads local). The series carry no thread label, so the aggregated
- * exposition sums them into one count per command and result.
+ * exposition sums them into one count per command and result. Only results
+ * that can happen get a series: QUERY is OK or FAIL; INDEX and REMOVE are
+ * also ERROR only while a durable store is full (malformed lines are
+ * protocol errors, not commands).
  */
-export function registerCommandCounter(registry: Registry, stats: CommandStats): void {
-  registerScrapedCounter(registry, {
-    name: METRIC.commands,
-    help: "Commands answered, by command and result (QUERYs answered by I/O workers from the read view included).",
-    labelNames: ["command", "result"],
-    read: (emit) => {
-      for (let command = 1; command < COMMAND_NAMES.length; command++) {
-        for (let reply = 0; reply < RESULTS.length; reply++) {
-          emit({ command: COMMAND_NAMES[command], result: RESULTS[reply] }, stats.results[command * 3 + reply]);
-        }
-      }
-    },
-  });
+export function commandFamily(options: CommandFamilyOptions): MetricJson {
+  const { stats } = options;
+  const samples: Sample[] = [];
+  const add = (command: number, reply: number) =>
+    samples.push({ labels: { command: COMMAND_NAMES[command], result: REPLY_TEXT[reply].trim() }, value: stats.results[command * 3 + reply] });
+  const writes = options.queriesOnly ? [] : [CMD_INDEX, CMD_REMOVE];
+  for (const command of writes) {
+    add(command, REPLY_OK);
+    add(command, REPLY_FAIL);
+    if (options.durable) add(command, REPLY_ERROR);
+  }
+  add(CMD_QUERY, REPLY_OK);
+  add(CMD_QUERY, REPLY_FAIL);
+  return counterFamily(
+    METRIC.commands,
+    "Commands answered, by command and result (QUERYs answered by I/O workers from the read view included).",
+    samples,
+  );
 }

@@ -1,5 +1,5 @@
 import { PROTOCOL_ERROR_COUNT } from "@pkgindex/protocol";
-import { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS, bucketIndex } from "./histogram-bounds.ts";
+import { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS, bucketIndex, REQUEST_SECONDS_BOUNDS } from "./histogram-bounds.ts";
 import { REJECT_REASONS } from "./rejection-reasons.ts";
 
 /**
@@ -33,6 +33,16 @@ export class CommandStats {
   readonly applySecondsBuckets = new Float64Array(APPLY_SECONDS_BOUNDS.length + 1);
   /** Total seconds spent applying batches. */
   applySeconds = 0;
+  /** Replies by request-duration bucket (REQUEST_SECONDS_BOUNDS, last slot is +Inf); not cumulative. */
+  readonly requestSecondsBuckets = new Float64Array(REQUEST_SECONDS_BOUNDS.length + 1);
+  /** Total seconds between reading request lines and writing their replies. */
+  requestSeconds = 0;
+
+  /** One reply written `seconds` after its request line was read. */
+  recordRequest(seconds: number): void {
+    this.requestSecondsBuckets[bucketIndex(REQUEST_SECONDS_BOUNDS, seconds)]++;
+    this.requestSeconds += seconds;
+  }
 
   /**
    * One batch of `commands` applied in `seconds`: bumps batches,

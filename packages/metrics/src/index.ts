@@ -1,7 +1,8 @@
 export { aggregateMetrics, METRICS_CONTENT_TYPE, retireSnapshot } from "./aggregate-metrics.ts";
 export { CommandStats } from "./command-stats.ts";
-export { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS } from "./histogram-bounds.ts";
-export { METRIC } from "./metric-names.ts";
+export { APPLY_SECONDS_BOUNDS, BATCH_SIZE_BOUNDS, REQUEST_SECONDS_BOUNDS } from "./histogram-bounds.ts";
+export { METRIC, RUNTIME_METRIC } from "./metric-names.ts";
+export type { BuildInfo } from "./process-metrics.ts";
 export {
   REJECT_DRAIN_TIMEOUT,
   REJECT_IDLE_TIMEOUT,

@@ -1,11 +1,9 @@
-import { Registry } from "prom-client";
-import type { MetricJson } from "./bucket-histogram.ts";
 import type { CommandStats } from "./command-stats.ts";
-import { registerCommandCounter } from "./command-metrics.ts";
-import { registerConnectionMetrics } from "./connection-metrics.ts";
-import { registerEventLoopGauge } from "./event-loop-gauge.ts";
-import { registerThreadCpuCounter } from "./thread-cpu-counter.ts";
-import { registerStateMetrics, type IndexSize } from "./state-metrics.ts";
+import { commandFamily } from "./command-metrics.ts";
+import { connectionFamilies } from "./connection-metrics.ts";
+import type { MetricJson } from "./families.ts";
+import { createRuntimeMetrics } from "./runtime-metrics.ts";
+import { stateFamilies, type IndexSize } from "./state-metrics.ts";
 
 /** One thread's metrics as plain data: structured-clonable, so it can be posted to the main thread. */
 export type MetricsSnapshot = MetricJson[];
@@ -14,7 +12,8 @@ export type MetricsSnapshot = MetricJson[];
  * io-worker: connection families, labelled worker="<index>", and the
  * commands it answered itself (QUERY from the read view).
  * state-owner: command, batch, store and index families.
- * single: both (the one thread of --workers 0, worker="0").
+ * single: connections, commands and index (the one thread of --workers 0, worker="0").
+ * Every role: its thread's runtime families (heap, GC, event loop, CPU).
  */
 export type ThreadRole = "io-worker" | "state-owner" | "single";
 
@@ -26,40 +25,48 @@ export interface ThreadMetricsOptions {
   worker?: number;
   /** state-owner and single: the index size, read at scrape time. */
   indexSize?: () => IndexSize;
-  /** state-owner and single: whether the store accepts writes (default: always). */
+  /** state-owner and single: the store commits (anything but memory). */
+  durable?: boolean;
+  /** state-owner and single, durable store: whether the store accepts writes (default: always). */
   storeWritable?: () => boolean;
+  /** io-worker and single: REJECT_* reasons the configuration can produce (default: all). */
+  rejectReasons?: readonly number[];
+  /** io-worker and single: connections the server holds state for. */
+  tracked?: () => number;
+  /** io-worker and single, test hooks only: Connection objects alive after a full GC. */
+  liveObjects?: () => number;
 }
 
 export interface ThreadMetrics {
-  /** This thread's registry; its metrics read CommandStats lazily when scraped. */
-  readonly registry: Registry;
-  /** registry.getMetricsAsJSON(): what the thread posts to the main thread on request. */
-  snapshot(): Promise<MetricsSnapshot>;
+  /** This thread's families now, read from CommandStats: what the thread posts to the main thread on request. */
+  snapshot(): MetricsSnapshot;
 }
 
+const ALL_REASONS = [0, 1, 2, 3, 4, 5, 6];
+
 /**
- * Builds the prom-client registry of the calling thread. Create it once, in
- * the thread it describes (the event-loop gauge measures the calling thread).
+ * The metrics of the calling thread. Create it once, in the thread it
+ * describes (heap, GC and event loop are the calling thread's). Loads no
+ * prom-client: threads hand plain families to the main thread, which alone
+ * renders the exposition (aggregateMetrics).
  */
 export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetrics {
-  const registry = new Registry();
   const { role, stats } = options;
   if (role === "io-worker" && options.worker === undefined) throw new TypeError("an io-worker's metrics need its worker index");
   const worker = role === "io-worker" ? String(options.worker) : "0";
-  registerCommandCounter(registry, stats);
-  if (role !== "state-owner") registerConnectionMetrics(registry, stats, worker);
-  if (role !== "io-worker") {
-    registerStateMetrics(registry, stats, options.indexSize ?? (() => ({ packages: 0, edges: 0 })), options.storeWritable ?? (() => true));
-  }
-  const labels: Record<string, string> = role === "state-owner" ? { role } : { role, worker };
-  registerEventLoopGauge(registry, labels);
-  registerThreadCpuCounter(registry, labels);
-  return wrap(registry);
-}
-
-export function wrap(registry: Registry): ThreadMetrics {
+  const runtime = createRuntimeMetrics(role === "state-owner" ? { role } : { role, worker });
+  const indexSize = options.indexSize ?? (() => ({ packages: 0, edges: 0 }));
+  const rejectReasons = options.rejectReasons ?? ALL_REASONS;
+  const tracked = options.tracked ?? (() => stats.connectionsOpen);
+  const durable = options.durable ?? false;
+  const storeWritable = options.storeWritable ?? (() => true);
   return {
-    registry,
-    snapshot: () => registry.getMetricsAsJSON() as Promise<MetricsSnapshot>,
+    snapshot(): MetricsSnapshot {
+      const out: MetricJson[] = [commandFamily({ stats, queriesOnly: role === "io-worker", durable })];
+      if (role !== "state-owner") out.push(...connectionFamilies({ stats, worker, rejectReasons, tracked, liveObjects: options.liveObjects }));
+      if (role !== "io-worker") out.push(...stateFamilies({ stats, indexSize, batches: role === "state-owner", durable, storeWritable }));
+      out.push(...runtime.families());
+      return out;
+    },
   };
 }

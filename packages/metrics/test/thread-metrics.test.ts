@@ -1,27 +1,55 @@
 import { PROTOCOL_ERRORS, REPLY_FAIL, REPLY_OK, CMD_INDEX, CMD_QUERY } from "@pkgindex/protocol";
 import { describe, expect, it } from "vitest";
 import {
+  aggregateMetrics,
   CommandStats,
   createSupervisorMetrics,
   createThreadMetrics,
   METRIC,
   REJECT_IDLE_TIMEOUT,
+  REJECT_PENDING_CAP,
+  RUNTIME_METRIC,
+  type ThreadMetrics,
 } from "../src/index.ts";
 import { families, samples } from "./exposition.ts";
 
-async function familyNames(m: { registry: { metrics(): Promise<string> } }): Promise<string[]> {
-  return [...families(await m.registry.metrics()).keys()].toSorted();
+const BUILD = { version: "1.2.3", revision: "abc" };
+
+async function familyNames(m: ThreadMetrics): Promise<string[]> {
+  return [...families(await aggregateMetrics([m.snapshot()])).keys()].toSorted();
 }
 
-async function scrape(metrics: { registry: { metrics(): Promise<string> } }): Promise<Map<string, number>> {
-  return samples(await metrics.registry.metrics());
+async function scrape(metrics: ThreadMetrics): Promise<Map<string, number>> {
+  return samples(await aggregateMetrics([metrics.snapshot()]));
 }
+
+const THREAD_RUNTIME = [
+  RUNTIME_METRIC.heapUsed,
+  RUNTIME_METRIC.heapTotal,
+  RUNTIME_METRIC.externalMemory,
+  RUNTIME_METRIC.gcSeconds,
+  RUNTIME_METRIC.lagP50,
+  RUNTIME_METRIC.lagP99,
+  RUNTIME_METRIC.lagMax,
+  METRIC.eventLoopBusySeconds,
+  METRIC.threadCpuSeconds,
+];
+const PROCESS = [
+  RUNTIME_METRIC.residentMemory,
+  RUNTIME_METRIC.startTime,
+  RUNTIME_METRIC.cpuUser,
+  RUNTIME_METRIC.cpuSystem,
+  RUNTIME_METRIC.cpuTotal,
+  RUNTIME_METRIC.openFds,
+  RUNTIME_METRIC.maxFds,
+  METRIC.buildInfo,
+];
 
 describe("createThreadMetrics: the registry reads CommandStats at scrape time", () => {
   it("state owner: commands, batches, commits and index size follow the stats", async () => {
     const stats = new CommandStats();
     const size = { packages: 0, edges: 0 };
-    const metrics = createThreadMetrics({ role: "state-owner", stats, indexSize: () => size });
+    const metrics = createThreadMetrics({ role: "state-owner", stats, indexSize: () => size, durable: true });
 
     const before = await scrape(metrics);
     expect(before.get('pkgindex_commands_total{command="INDEX",result="OK"}')).toBe(0);
@@ -57,20 +85,20 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
   it("state owner: pkgindex_store_writable follows the store (1 by default), pkgindex_store_full_commits_total the refusals", async () => {
     let writable = true;
     const stats = new CommandStats();
-    const metrics = createThreadMetrics({ role: "state-owner", stats, storeWritable: () => writable });
+    const metrics = createThreadMetrics({ role: "state-owner", stats, durable: true, storeWritable: () => writable });
     expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(1);
     expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(0);
     writable = false;
     stats.fullCommits = 2;
     expect((await scrape(metrics)).get("pkgindex_store_writable")).toBe(0);
     expect((await scrape(metrics)).get("pkgindex_store_full_commits_total")).toBe(2);
-    const single = createThreadMetrics({ role: "single", stats: new CommandStats() });
+    const single = createThreadMetrics({ role: "single", stats: new CommandStats(), durable: true });
     expect((await scrape(single)).get("pkgindex_store_writable")).toBe(1);
   });
 
   it("I/O worker: connections, rejections and protocol errors carry the right labels", async () => {
     const stats = new CommandStats();
-    const metrics = createThreadMetrics({ role: "io-worker", stats, worker: 2 });
+    const metrics = createThreadMetrics({ role: "io-worker", stats, worker: 2, rejectReasons: [REJECT_PENDING_CAP, REJECT_IDLE_TIMEOUT] });
     stats.connectionsAccepted = 4;
     stats.connectionsOpen = 3;
     stats.connectionsRejected[REJECT_IDLE_TIMEOUT]++;
@@ -80,7 +108,9 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     expect(s.get('pkgindex_connections_open{worker="2"}')).toBe(3);
     expect(s.get('pkgindex_connections_accepted_total{worker="2"}')).toBe(4);
     expect(s.get('pkgindex_connections_rejected_total{reason="idle_timeout"}')).toBe(1);
-    expect(s.get('pkgindex_connections_rejected_total{reason="max_connections"}')).toBe(0);
+    expect(s.get('pkgindex_connections_rejected_total{reason="pending_cap"}')).toBe(0);
+    // --max-connections is off in this configuration: no series for it.
+    expect(s.has('pkgindex_connections_rejected_total{reason="max_connections"}')).toBe(false);
     expect(s.get('pkgindex_protocol_errors_total{code="PKGI_PROTO_BAD_NAME"}')).toBe(7);
     expect(s.get('pkgindex_protocol_errors_total{code="PKGI_PROTO_EMPTY_LINE"}')).toBe(0);
 
@@ -90,38 +120,86 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
 
   it("each role exposes only its own families", async () => {
     const io = await familyNames(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1 }));
-    const owner = await familyNames(createThreadMetrics({ role: "state-owner", stats: new CommandStats() }));
-    const single = await familyNames(createThreadMetrics({ role: "single", stats: new CommandStats() }));
-    const supervisor = await familyNames(createSupervisorMetrics());
+    const owner = await familyNames(createThreadMetrics({ role: "state-owner", stats: new CommandStats(), durable: true }));
+    const single = await familyNames(createThreadMetrics({ role: "single", stats: new CommandStats(), durable: true }));
+    const supervisor = await familyNames(createSupervisorMetrics({ build: BUILD, supervising: true }));
+    const singleMain = await familyNames(createSupervisorMetrics({ build: BUILD, supervising: false }));
 
-    expect(io).toEqual(
-      [
-        METRIC.commands,
-        METRIC.connectionsOpen,
-        METRIC.connectionsAccepted,
-        METRIC.connectionsRejected,
-        METRIC.protocolErrors,
-        METRIC.denied,
-        METRIC.eventLoopUtilization,
-        METRIC.threadCpuSeconds,
-      ].toSorted(),
-    );
+    const connections = [
+      METRIC.connectionsOpen,
+      METRIC.connectionsTracked,
+      METRIC.connectionsAccepted,
+      METRIC.connectionsRejected,
+      METRIC.protocolErrors,
+      METRIC.requestSeconds,
+    ];
+    const store = [METRIC.storeCommits, METRIC.storeWritable, METRIC.storeFullCommits];
+    // An I/O worker counts the QUERYs it answers from the read view.
+    expect(io).toEqual([METRIC.commands, ...connections, ...THREAD_RUNTIME].toSorted());
     expect(owner).toEqual(
-      [
-        METRIC.commands,
-        METRIC.batchCommands,
-        METRIC.applySeconds,
-        METRIC.storeCommits,
-        METRIC.storeWritable,
-        METRIC.storeFullCommits,
-        METRIC.packages,
-        METRIC.edges,
-        METRIC.eventLoopUtilization,
-        METRIC.threadCpuSeconds,
-      ].toSorted(),
+      [METRIC.commands, METRIC.batchCommands, METRIC.applySeconds, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted(),
     );
-    expect(single).toEqual([...new Set([...io, ...owner])].toSorted());
-    expect(supervisor).toEqual([METRIC.threadRestarts, METRIC.eventLoopUtilization].toSorted());
+    // The single thread applies line by line: no batches.
+    expect(single).toEqual([...connections, METRIC.commands, ...store, METRIC.packages, METRIC.edges, ...THREAD_RUNTIME].toSorted());
+    expect(supervisor).toEqual([...PROCESS, METRIC.threadRestarts, ...THREAD_RUNTIME].toSorted());
+    // --workers 0: the main thread is the single thread; nothing restarts.
+    expect(singleMain).toEqual(PROCESS.toSorted());
+  });
+
+  it("no series that can never move: ERROR only for writes to a durable store, no store series without one, no reasons for limits that are off", async () => {
+    const owner = await scrape(createThreadMetrics({ role: "state-owner", stats: new CommandStats(), durable: false }));
+    expect([...owner.keys()].filter((k) => k.includes('result="ERROR"'))).toEqual([]);
+    expect([...owner.keys()].filter((k) => k.startsWith("pkgindex_store_"))).toEqual([]);
+    const durable = await scrape(createThreadMetrics({ role: "state-owner", stats: new CommandStats(), durable: true }));
+    // A full store answers writes ERROR; a QUERY is never ERROR.
+    expect([...durable.keys()].filter((k) => k.includes('result="ERROR"')).toSorted()).toEqual([
+      'pkgindex_commands_total{command="INDEX",result="ERROR"}',
+      'pkgindex_commands_total{command="REMOVE",result="ERROR"}',
+    ]);
+    const reads = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1 }));
+    expect([...reads.keys()].filter((k) => k.startsWith("pkgindex_commands_total"))).toEqual([
+      'pkgindex_commands_total{command="QUERY",result="OK"}',
+      'pkgindex_commands_total{command="QUERY",result="FAIL"}',
+    ]);
+    const io = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1, rejectReasons: [REJECT_PENDING_CAP] }));
+    expect([...io.keys()].filter((k) => k.startsWith("pkgindex_connections_rejected_total"))).toEqual([
+      'pkgindex_connections_rejected_total{reason="pending_cap"}',
+    ]);
+  });
+
+  it("request durations land in their buckets and sum", async () => {
+    const stats = new CommandStats();
+    stats.recordRequest(0.000004);
+    stats.recordRequest(0.003);
+    stats.recordRequest(20);
+    const s = await scrape(createThreadMetrics({ role: "single", stats }));
+    expect(s.get('pkgindex_request_duration_seconds_bucket{le="0.00001"}')).toBe(1);
+    expect(s.get('pkgindex_request_duration_seconds_bucket{le="0.0025"}')).toBe(1);
+    expect(s.get('pkgindex_request_duration_seconds_bucket{le="0.005"}')).toBe(2);
+    expect(s.get('pkgindex_request_duration_seconds_bucket{le="10"}')).toBe(2);
+    expect(s.get('pkgindex_request_duration_seconds_bucket{le="+Inf"}')).toBe(3);
+    expect(s.get("pkgindex_request_duration_seconds_count")).toBe(3);
+    expect(s.get("pkgindex_request_duration_seconds_sum")).toBeCloseTo(20.003004, 9);
+  });
+
+  it("runtime families describe the calling thread, labelled by role and worker", async () => {
+    const s = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 3 }));
+    expect(s.get('nodejs_heap_size_used_bytes{role="io-worker",worker="3"}')).toBeGreaterThan(0);
+    expect(s.get('nodejs_heap_size_total_bytes{role="io-worker",worker="3"}')).toBeGreaterThanOrEqual(
+      s.get('nodejs_heap_size_used_bytes{role="io-worker",worker="3"}')!,
+    );
+    expect(s.has('nodejs_gc_duration_seconds_count{role="io-worker",worker="3",kind="major"}')).toBe(true);
+    expect(s.has('nodejs_eventloop_lag_p99_seconds{role="io-worker",worker="3"}')).toBe(true);
+  });
+
+  it("process families: RSS, descriptors, start time and the build", async () => {
+    const s = await scrape(createSupervisorMetrics({ build: BUILD, supervising: false }));
+    expect(s.get("process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
+    expect(s.get("process_open_fds")).toBeGreaterThan(2);
+    expect(s.get("process_max_fds")).toBeGreaterThanOrEqual(s.get("process_open_fds")!);
+    const start = s.get("process_start_time_seconds")!;
+    expect(Math.abs(start - (Date.now() / 1000 - process.uptime()))).toBeLessThan(2);
+    expect(s.get(`pkgindex_build_info{version="1.2.3",revision="abc",node="${process.versions.node}"}`)).toBe(1);
   });
 
   it("counts the calling thread's own CPU time, never going down", async () => {
@@ -141,28 +219,31 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
     stats.connectionsOpen = 2;
     const s = await scrape(createThreadMetrics({ role: "single", stats }));
     expect(s.get('pkgindex_connections_open{worker="0"}')).toBe(2);
-    expect(s.has('pkgindex_event_loop_utilization{role="single",worker="0"}')).toBe(true);
+    expect(s.has('pkgindex_event_loop_busy_seconds_total{role="single",worker="0"}')).toBe(true);
   });
 
   it("an I/O worker's metrics need its index", () => {
     expect(() => createThreadMetrics({ role: "io-worker", stats: new CommandStats() })).toThrow(/worker index/);
   });
 
-  it("event-loop utilization is this thread's busy share since the previous scrape", async () => {
+  it("event-loop busy time is a counter: a busy stretch adds at least its length, and a second scraper changes nothing", async () => {
     const metrics = createThreadMetrics({ role: "state-owner", stats: new CommandStats() });
-    const key = 'pkgindex_event_loop_utilization{role="state-owner"}';
+    const key = 'pkgindex_event_loop_busy_seconds_total{role="state-owner"}';
+    // Busy time is counted when the loop iteration ends: let this one end first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const first = (await scrape(metrics)).get(key)!;
     await scrape(metrics);
     const until = performance.now() + 30;
     while (performance.now() < until) {
       // Keep the event loop busy.
     }
-    const busy = (await scrape(metrics)).get(key)!;
-    expect(busy).toBeGreaterThan(0);
-    expect(busy).toBeLessThanOrEqual(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = (await scrape(metrics)).get(key)!;
+    expect(second - first).toBeGreaterThanOrEqual(0.03);
   });
 
   it("supervisor: restarts by role", async () => {
-    const metrics = createSupervisorMetrics();
+    const metrics = createSupervisorMetrics({ build: BUILD, supervising: true });
     expect((await scrape(metrics)).get('pkgindex_thread_restarts_total{role="io-worker"}')).toBe(0);
     metrics.recordRestart("io-worker");
     metrics.recordRestart("io-worker");

@@ -2,7 +2,11 @@
  * Called once per complete line. `end` excludes the `\n` and one `\r` before
  * it. The buffer is only valid during the call.
  */
-export type LineHandler = (buf: Buffer, start: number, end: number) => void;
+export type LineHandler<T = unknown> = (this: T, buf: Buffer, start: number, end: number) => void;
+
+// Shared by every framer with nothing carried over: a framer per connection
+// allocates nothing until a line spans two chunks.
+const EMPTY = Buffer.alloc(0);
 
 export const FRAME_OK = 0;
 export const FRAME_LINE_TOO_LONG = 1;
@@ -22,7 +26,7 @@ export class LineFramer {
 
   constructor(maxLineBytes: number) {
     this.maxLineBytes = maxLineBytes;
-    this.carry = Buffer.allocUnsafe(0);
+    this.carry = EMPTY;
   }
 
   /** Bytes held for an unfinished line. */
@@ -35,7 +39,7 @@ export class LineFramer {
    * the limit; lines before it have already been handed to `onLine`, and the
    * framer must not be fed again.
    */
-  push(chunk: Buffer, onLine: LineHandler): number {
+  push<T>(chunk: Buffer, onLine: LineHandler<T>, self?: T): number {
     let start = 0;
     const length = chunk.length;
     if (this.carryLength > 0) {
@@ -47,7 +51,10 @@ export class LineFramer {
       this.carryLength = 0;
       if (end > 0 && carry[end - 1] === CR) end--;
       if (end > this.maxLineBytes) return FRAME_LINE_TOO_LONG;
-      onLine(carry, 0, end);
+      onLine.call(self as T, carry, 0, end);
+      // A line that spanned chunks is rare: its buffer is not kept for the
+      // next one (an idle connection holds no carry-over memory).
+      this.carry = EMPTY;
       start = nl + 1;
     }
     const max = this.maxLineBytes;
@@ -57,7 +64,7 @@ export class LineFramer {
       let end = nl;
       if (end > start && chunk[end - 1] === CR) end--;
       if (end - start > max) return FRAME_LINE_TOO_LONG;
-      onLine(chunk, start, end);
+      onLine.call(self as T, chunk, start, end);
       start = nl + 1;
     }
     return FRAME_OK;
@@ -68,7 +75,8 @@ export class LineFramer {
     // One byte of slack: a trailing `\r` is not part of the line's length.
     if (needed > this.maxLineBytes + 1) return FRAME_LINE_TOO_LONG;
     if (needed > this.carry.length) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, this.carry.length * 2, 256), this.maxLineBytes + 1));
+      // allocUnsafeSlow: a pooled slice would pin Node's whole 8 KiB pool chunk for as long as the line waits.
+      const grown = Buffer.allocUnsafeSlow(Math.min(Math.max(needed, this.carry.length * 2, 256), this.maxLineBytes + 1));
       this.carry.copy(grown, 0, 0, this.carryLength);
       this.carry = grown;
     }

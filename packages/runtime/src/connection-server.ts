@@ -23,7 +23,10 @@ import type { ListenPorts, ServerConfig } from "./server-config.ts";
 /** A socket accepted on the TLS port, between its PROXY header (if any) and the end of its handshake. */
 interface Handshake {
   raw: net.Socket;
+  /** For logs: the PROXY header's client, else the peer. */
   client: string;
+  /** The PROXY header's client, if any. */
+  proxied: string | null;
   source: string | undefined;
 }
 
@@ -76,7 +79,16 @@ export class ConnectionServer {
     this.logger = logger;
     this.limits = new LimitReporter(stats, logger);
     this.openCount = openCount;
-    this.context = { limits: config, dispatcher, stats, logger, reporter: this.limits, clock: this.clock };
+    this.context = {
+      limits: config,
+      dispatcher,
+      stats,
+      logger,
+      reporter: this.limits,
+      clock: this.clock,
+      debug: logger.isLevelEnabled("debug"),
+      closed: (conn) => this.forget(conn),
+    };
     this.writers = new WriterRules(config.writers);
     this.proxyTrusted = config.proxyTrusted.length > 0 ? new AddressRanges(config.proxyTrusted) : null;
     // Half-open: a client that sends its lines and then FIN still gets every
@@ -150,14 +162,14 @@ export class ConnectionServer {
     // LOCAL (a load balancer's own health check) and UNKNOWN carry no
     // client address: the peer's stays.
     const proxied = info !== undefined && !info.local && info.sourceAddress !== undefined;
-    const client = proxied ? `${info.sourceAddress}:${info.sourcePort}` : peer;
+    const client = proxied ? `${info.sourceAddress}:${info.sourcePort}` : null;
     const source = proxied ? info.sourceAddress : raw.remoteAddress;
     if (!secure) {
       this.pending.delete(raw);
       this.open(raw, client, source, this.proxiedNames(info));
       return;
     }
-    this.inHandshake.set(key, { raw, client, source });
+    this.inHandshake.set(key, { raw, client: client ?? peer, proxied: client, source });
     // A FIN before the handshake is done (a cut-off ClientHello) ends the
     // connection at once; half-close is allowed again once it is secure.
     raw.allowHalfOpen = false;
@@ -185,7 +197,7 @@ export class ConnectionServer {
     this.inHandshake.delete(key);
     this.pending.delete(handshake.raw);
     socket.allowHalfOpen = true;
-    this.open(socket, handshake.client, handshake.source, peerNames(socket));
+    this.open(socket, handshake.proxied, handshake.source, peerNames(socket));
   }
 
   private handshakeFailed(err: NodeJS.ErrnoException, socket: tls.TLSSocket): void {
@@ -199,26 +211,31 @@ export class ConnectionServer {
     socket.destroy();
   }
 
-  private open(socket: net.Socket, client: string, source: string | undefined, names: readonly string[]): void {
+  /** `proxied`: the PROXY header's client (null: the peer); `source`: the address --writers rules see. */
+  private open(socket: net.Socket, proxied: string | null, source: string | undefined, names: readonly string[]): void {
     const mayWrite = this.writers.allows(names, source);
     this.stats.connectionsOpen++;
-    const conn = new Connection(socket, this.context, { address: client, names, mayWrite });
+    const conn = new Connection(socket, this.context, { proxied, names, mayWrite });
     this.connections.add(conn);
-    this.logger.debug(
-      {
-        client,
-        identity: names.length > 0 ? names : undefined,
-        tls: (socket as tls.TLSSocket).encrypted === true ? (socket as tls.TLSSocket).getProtocol() : undefined,
-        mayWrite,
-        open: this.stats.connectionsOpen,
-      },
-      "connection opened",
-    );
-    socket.once("close", () => {
-      this.connections.delete(conn);
-      this.logger.debug({ client, open: this.stats.connectionsOpen }, "connection closed");
-      if (this.draining && this.connections.size === 0) this.drained?.();
-    });
+    if (this.context.debug) {
+      this.logger.debug(
+        {
+          client: conn.remoteAddress,
+          identity: names.length > 0 ? names : undefined,
+          tls: (socket as tls.TLSSocket).encrypted === true ? (socket as tls.TLSSocket).getProtocol() : undefined,
+          mayWrite,
+          open: this.stats.connectionsOpen,
+        },
+        "connection opened",
+      );
+    }
+  }
+
+  /** A connection's socket closed (once per connection); the raw socket's close does the --max-connections accounting. */
+  private forget(conn: Connection): void {
+    this.connections.delete(conn);
+    if (this.context.debug) this.logger.debug({ client: conn.remoteAddress, open: this.stats.connectionsOpen }, "connection closed");
+    if (this.draining && this.connections.size === 0) this.drained?.();
   }
 
   private closeListeners(): void {

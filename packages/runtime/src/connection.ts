@@ -20,8 +20,8 @@ import type { ConnectionLimits } from "./server-config.ts";
 
 /** Who the client is, settled before its first line (PROXY header, TLS handshake). */
 export interface ClientIdentity {
-  /** The client address: from the PROXY header when there is one, else the peer. */
-  address: string;
+  /** The client named by the PROXY header; null: the socket's peer (built only when asked). */
+  proxied: string | null;
   /** Verified certificate names (CN, DNS and URI SANs); empty without one. */
   names: readonly string[];
   /** Whether --writers lets it INDEX and REMOVE. */
@@ -37,6 +37,10 @@ export interface ConnectionContext {
   reporter: LimitReporter;
   /** A coarse clock (ms), advanced by the server's sweep: no timer per socket. */
   clock: { now: number };
+  /** Whether debug lines are logged: checked before building a log object per connection. */
+  debug: boolean;
+  /** Called once when a connection's socket has closed: the server forgets it. */
+  closed(conn: Connection): void;
 }
 
 /** Where a connection sends the valid lines it frames. */
@@ -60,25 +64,51 @@ const CLOSE_GRACE_MS = 2000;
 const E_LINE_TOO_LONG = PROTOCOL_ERRORS.LINE_TOO_LONG.code;
 
 /**
+ * The socket's Connection. Socket listeners are shared functions that find
+ * their Connection here, instead of closures made per socket and event:
+ * closures would cost every connection several hundred bytes of our own.
+ */
+const OWNER = Symbol("pkgindex.connection");
+type OwnedSocket = Socket & { [OWNER]: Connection };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER].onData(chunk);
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[OWNER].writable();
+}
+// The client half-closed (nc, `printf … | client`): answer every line it
+// sent, then end our side (the server allows half-open sockets).
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER].drain();
+}
+// A vanished client is normal: drop its replies, keep nothing.
+function onSocketGone(this: OwnedSocket): void {
+  this[OWNER].markClosed();
+}
+function onSocketFinish(this: OwnedSocket): void {
+  this[OWNER].finished();
+}
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+/**
  * One client socket: frames its bytes, answers malformed lines itself, keeps
  * a FIFO of reply slots so replies leave in request order, and stops reading
  * from a client that does not read its replies.
  */
 export class Connection {
   readonly socket: Socket;
-  /** The client: from the PROXY header when one is required, else the peer. */
-  readonly remoteAddress: string;
-  private readonly identity: ClientIdentity;
   closed = false;
   /** Set while queued in a dispatcher's flush list, to queue it once. */
   flushQueued = false;
   private readonly ring = new ReplyRing();
   private readonly framer: LineFramer;
-  private readonly limits: ConnectionLimits;
-  private readonly dispatcher: CommandDispatcher;
-  private readonly stats: CommandStats;
-  private readonly logger: Logger;
-  private readonly reporter: LimitReporter;
+  private readonly ctx: ConnectionContext;
+  private readonly identity: ClientIdentity;
+  /** After our FIN: destroys a socket whose client keeps its side open (cleared when the socket closes). */
+  private graceTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private closing = false;
   /** A command's outcome is unknown: nothing more is answered, the socket ends. */
@@ -87,52 +117,32 @@ export class Connection {
   lastLineAt: number;
   /** When the current unfinished line began (0: none). */
   partialSince = 0;
-  private readonly onLine: (buf: Buffer, start: number, end: number) => void;
-  private readonly clock: { now: number };
+  /** performance.now() when the chunk being framed was read: the start of its requests' latency. */
+  private readAt = 0;
 
   constructor(socket: Socket, ctx: ConnectionContext, identity: ClientIdentity) {
     const limits = ctx.limits;
+    this.ctx = ctx;
+    this.identity = identity;
     this.lastLineAt = ctx.clock.now;
     this.socket = socket;
-    this.logger = ctx.logger;
-    this.reporter = ctx.reporter;
-    this.remoteAddress = identity.address;
-    this.identity = identity;
-    this.limits = limits;
-    this.dispatcher = ctx.dispatcher;
-    this.stats = ctx.stats;
     this.framer = new LineFramer(limits.maxLineBytes);
-    const mayWrite = identity.mayWrite;
-    this.onLine = (buf, start, end) => {
-      this.lastLineAt = this.clock.now;
-      const err = scanLine(buf, start, end, sharedShape);
-      if (err !== 0) {
-        this.stats.protocolErrors[err]++;
-        this.reporter.malformed(PROTOCOL_ERROR_BY_CODE[err]!.id, this.remoteAddress);
-        this.ring.push(REPLY_ERROR);
-        return;
-      }
-      if (!mayWrite && sharedShape.command !== CMD_QUERY) {
-        // Refused before the dispatcher: the index never sees it.
-        this.stats.denied[sharedShape.command]++;
-        this.reporter.denied(COMMAND_NAMES[sharedShape.command], this.remoteAddress, this.identity.names);
-        this.ring.push(REPLY_ERROR);
-        return;
-      }
-      this.ring.push(this.dispatcher.dispatch(this, buf, start, end, sharedShape));
-    };
-    this.clock = ctx.clock;
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.maybeResume());
-    // The client half-closed (nc, `printf … | client`): answer every line
-    // it sent, then end our side (the server allows half-open sockets).
-    socket.on("end", () => this.drain());
-    // A vanished client is normal: drop its replies, keep nothing.
-    socket.on("error", () => this.markClosed());
-    socket.on("close", () => this.markClosed());
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("data", onSocketData);
+    socket.on("drain", onSocketDrain);
+    socket.on("end", onSocketEnd);
+    socket.on("error", onSocketGone);
+    socket.on("close", onSocketGone);
     // A socket whose PROXY header was read first was left paused.
     socket.resume();
+  }
+
+  /**
+   * The client: from the PROXY header when one is required, else the peer.
+   * Built when asked (logs and limits), not per connection.
+   */
+  get remoteAddress(): string {
+    return this.identity.proxied ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
   }
 
   /** Slots (pending or ready) not yet written. */
@@ -163,7 +173,7 @@ export class Connection {
   /** Writes every reply ready at the head of the FIFO as one write. */
   flush(): void {
     if (this.closed) return;
-    const out = this.ring.takeReady();
+    const out = this.ring.takeReady(this.ctx.stats, performance.now());
     if (out !== null) this.socket.write(out);
     if (this.closing) {
       if (this.ring.size === 0 && !this.socket.writableEnded) {
@@ -172,36 +182,72 @@ export class Connection {
         // client reads. Only then is a client that keeps its side open cut
         // off (the drain deadline bounds the wait before that).
         this.socket.end();
-        this.socket.once("finish", () => setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref());
+        this.socket.once("finish", onSocketFinish);
       }
       return;
     }
     this.maybeResume();
   }
 
-  private onData(data: Buffer): void {
+  /** Our FIN is sent, after every reply: the client gets CLOSE_GRACE_MS to close its side. */
+  finished(): void {
+    if (!this.closed) this.graceTimer = setTimeout(destroySocket, CLOSE_GRACE_MS, this.socket).unref();
+  }
+
+  /** The socket can take more: reading may resume. */
+  writable(): void {
+    this.maybeResume();
+  }
+
+  /** A valid or malformed line of the chunk being framed (LineFramer calls it with this Connection as `this`). */
+  private onLine(buf: Buffer, start: number, end: number): void {
+    const ctx = this.ctx;
+    this.lastLineAt = ctx.clock.now;
+    const err = scanLine(buf, start, end, sharedShape);
+    if (err !== 0) {
+      ctx.stats.protocolErrors[err]++;
+      ctx.reporter.malformed(PROTOCOL_ERROR_BY_CODE[err]!.id, this.remoteAddress);
+      this.ring.push(REPLY_ERROR, this.readAt);
+      return;
+    }
+    if (!this.identity.mayWrite && sharedShape.command !== CMD_QUERY) {
+      // Refused before the dispatcher: the index never sees it.
+      ctx.stats.denied[sharedShape.command]++;
+      ctx.reporter.denied(COMMAND_NAMES[sharedShape.command], this.remoteAddress, this.identity.names);
+      this.ring.push(REPLY_ERROR, this.readAt);
+      return;
+    }
+    this.ring.push(ctx.dispatcher.dispatch(this, buf, start, end, sharedShape), this.readAt);
+  }
+
+  /** Bytes from the socket (its 'data' event). */
+  onData(data: Buffer): void {
     if (this.closing) return;
-    const status = this.framer.push(data, this.onLine);
+    const ctx = this.ctx;
+    this.readAt = performance.now();
+    const status = this.framer.push(data, this.onLine, this);
     if (this.framer.pendingBytes === 0) this.partialSince = 0;
-    else if (this.partialSince === 0) this.partialSince = this.clock.now;
+    else if (this.partialSince === 0) this.partialSince = ctx.clock.now;
     if (status !== FRAME_OK) {
       // Oversized line: answer ERROR after every earlier reply, then close,
       // so a client cannot make the server buffer without bound.
-      this.stats.protocolErrors[E_LINE_TOO_LONG]++;
-      this.reporter.report(REJECT_LINE_TOO_LONG, this.remoteAddress, "connection closed: request line longer than --max-line-bytes");
-      this.ring.push(REPLY_ERROR);
+      ctx.stats.protocolErrors[E_LINE_TOO_LONG]++;
+      ctx.reporter.report(REJECT_LINE_TOO_LONG, this.remoteAddress, "connection closed: request line longer than --max-line-bytes");
+      this.ring.push(REPLY_ERROR, this.readAt);
       this.beginClosing();
     } else if (
       !this.paused &&
-      (this.ring.size >= this.limits.maxPendingReplies || this.socket.writableLength >= this.limits.maxWriteBuffer)
+      (this.ring.size >= ctx.limits.maxPendingReplies || this.socket.writableLength >= ctx.limits.maxWriteBuffer)
     ) {
       this.paused = true;
       this.socket.pause();
-      this.reporter.report(REJECT_PENDING_CAP, this.remoteAddress, "reading paused: replies owed reached --max-pending-replies or --max-write-buffer");
-      this.logger.debug(
-        { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
-        "reading paused: client is not reading its replies",
-      );
+      ctx.reporter.report(REJECT_PENDING_CAP, this.remoteAddress, "reading paused: replies owed reached --max-pending-replies or --max-write-buffer");
+      if (ctx.debug) {
+        ctx.logger.debug(
+          { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
+          "reading paused: client is not reading its replies",
+        );
+      }
     }
     if (this.ring.readyCount > 0) this.flush();
   }
@@ -257,17 +303,25 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closing || this.closed) return;
-    if (this.ring.size * 2 <= this.limits.maxPendingReplies && this.socket.writableLength * 2 <= this.limits.maxWriteBuffer) {
+    const limits = this.ctx.limits;
+    if (this.ring.size * 2 <= limits.maxPendingReplies && this.socket.writableLength * 2 <= limits.maxWriteBuffer) {
       this.paused = false;
       this.socket.resume();
-      this.logger.debug({ client: this.remoteAddress }, "reading resumed");
+      if (this.ctx.debug) this.ctx.logger.debug({ client: this.remoteAddress }, "reading resumed");
     }
   }
 
-  private markClosed(): void {
+  /** The socket errored or closed: nothing more is read or written, and the server forgets it. */
+  markClosed(): void {
     if (this.closed) return;
+    // A pending timer would keep this connection (socket, buffers, ring) on
+    // the heap past its close: under churn that is seconds' worth of
+    // connections promoted to the old generation.
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     this.closed = true;
-    this.stats.connectionsOpen--;
+    this.ctx.stats.connectionsOpen--;
     this.socket.destroy();
+    this.ctx.closed(this);
   }
 }

@@ -4,6 +4,7 @@ import type { ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient } from "./control-channel.ts";
 import type { Logger } from "./logger.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
+import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
 import { IO_WORKER_URL } from "./worker-urls.ts";
@@ -143,6 +144,7 @@ export class IoWorkerPool {
     const worker = new Worker(IO_WORKER_URL, {
       workerData: { config: this.config, statePort: channel.port2, openCount: this.openCount, tls: this.tls },
       transferList: [channel.port2],
+      resourceLimits: THREAD_HEAP,
       // The OS thread name: benchmarks find per-thread CPU in /proc by it.
       name: "io-worker",
     });

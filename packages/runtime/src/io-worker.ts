@@ -3,11 +3,13 @@
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { CommandStats, createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
 import type { ServerTlsMaterial } from "@pkgindex/tls";
+import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
 import { ForwardingDispatcher } from "./forwarding-dispatcher.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewReader } from "./read-view.ts";
+import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import type { ListenPorts } from "./server-config.ts";
 import type { IoWorkerData } from "./thread-messages.ts";
@@ -19,7 +21,7 @@ const dispatcher = new ForwardingDispatcher(data.statePort, config.reads === "lo
 const parent = parentPort!;
 // Set by the supervisor's "listen": until then this thread is the warm spare.
 let index = 0;
-let logger = createLogger("io-worker", config.logLevel, config.logFormat);
+let logger = await createLogger("io-worker", config.logLevel, config.logFormat);
 let server: ConnectionServer | null = null;
 let metrics: ThreadMetrics | null = null;
 let tls = data.tls;
@@ -29,8 +31,16 @@ serveControl(parent, {
   async listen(payload: { index: number; ports: ListenPorts }) {
     index = payload.index;
     logger = logger.child({ worker: index });
-    metrics = createThreadMetrics({ role: "io-worker", stats, worker: index });
-    server = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount), tls);
+    const connections = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount), tls);
+    server = connections;
+    metrics = createThreadMetrics({
+      role: "io-worker",
+      stats,
+      worker: index,
+      rejectReasons: activeRejectReasons(config),
+      tracked: () => connections.connections.size,
+      liveObjects: config.testHooks ? connectionObjects : undefined,
+    });
     const ports = await server.listen(payload.ports, true);
     logger.debug({ threadId, ports }, "I/O worker listening");
     return ports;

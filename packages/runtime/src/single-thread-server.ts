@@ -1,6 +1,7 @@
-import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type CommandStats } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type BuildInfo, type CommandStats } from "@pkgindex/metrics";
 import type { StoreKind } from "@pkgindex/store";
 import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
+import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import type { CommandDispatcher } from "./connection.ts";
 import { FatalSignal } from "./fatal-signal.ts";
@@ -8,6 +9,7 @@ import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { RemoteDispatcher } from "./remote-dispatcher.ts";
 import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
+import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
 import { commitFailure } from "./commit-failure.ts";
@@ -24,6 +26,8 @@ const WRITABLE: StoreHealth = { writable: true, reason: "" };
 interface SingleEngine {
   stats: CommandStats;
   graph: { size: number; edgeCount: number };
+  /** The store commits (anything but memory): its metric series exist. */
+  durable: boolean;
   /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
   beforeMetrics?: () => Promise<void>;
   dispatcher: CommandDispatcher;
@@ -51,6 +55,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
     return {
       stats: engine.stats,
       graph,
+      durable: true,
       beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
       dispatcher: new RemoteDispatcher(engine),
       status: () => engine.status,
@@ -72,6 +77,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   return {
     stats: engine.stats,
     graph: engine.graph,
+    durable: engine.durable,
     dispatcher: new LocalDispatcher(engine),
     status: () => STORE_READY,
     health: () => ({ writable: engine.writable, reason: engine.notWritableReason }),
@@ -89,6 +95,7 @@ export async function startSingleThread(
   logger: Logger,
   tls: ServerTlsMaterial | null,
   onStoreStatus: StoreStatusListener,
+  build: BuildInfo,
 ): Promise<RunningServer> {
   const fatal = new FatalSignal();
   let server: ConnectionServer | null = null;
@@ -107,9 +114,13 @@ export async function startSingleThread(
     role: "single",
     stats: engine.stats,
     indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    durable: engine.durable,
     storeWritable: () => engine.health().writable,
+    rejectReasons: activeRejectReasons(config),
+    tracked: () => listening.connections.size,
+    liveObjects: config.testHooks ? connectionObjects : undefined,
   });
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: false });
   const stopEngine = async (): Promise<string | undefined> => {
     try {
       await engine.stop();
@@ -131,7 +142,7 @@ export async function startSingleThread(
     storeHealth: () => engine.health(),
     metrics: async () => {
       await engine.beforeMetrics?.();
-      return aggregateMetrics([await metrics.snapshot(), await supervisorMetrics.snapshot()]);
+      return aggregateMetrics([metrics.snapshot(), supervisorMetrics.snapshot()]);
     },
     backup: (file: string) => engine.backup(file),
     async drain(deadlineMs: number): Promise<DrainOutcome> {

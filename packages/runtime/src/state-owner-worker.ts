@@ -19,7 +19,7 @@ import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
 const { config } = workerData as StateOwnerData;
-const logger = createLogger("state-owner", config.logLevel, config.logFormat);
+const logger = await createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
 const ports = new Set<MessagePort>();
 // --reads local: I/O workers answer QUERY from this view of the index.
@@ -31,6 +31,8 @@ const METRICS_COUNT_TIMEOUT_MS = 500;
 interface Owner {
   stats: CommandStats;
   graph: { size: number; edgeCount: number };
+  /** The store commits (anything but memory): its metric series exist. */
+  durable: boolean;
   /** Brings `graph` up to date before a metrics scrape (PostgreSQL: a count). */
   beforeMetrics?: () => Promise<void>;
   /** The store accepts writes (false while SQLite's disk is full; PostgreSQL: always). */
@@ -65,6 +67,7 @@ function startLocal(): Owner | null {
   return {
     stats: engine.stats,
     graph: engine.graph,
+    durable: engine.durable,
     writable: () => engine.writable,
     backup: (file) => engine.backup(file),
     onBatch(port, batch) {
@@ -98,6 +101,7 @@ async function startRemote(): Promise<Owner | null> {
   return {
     stats: engine.stats,
     graph,
+    durable: true,
     beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
     backup: () => Promise.reject(postgresBackupUnavailable()),
     onBatch(port, batch) {
@@ -120,6 +124,7 @@ if (owner !== null) {
     role: "state-owner",
     stats: owner.stats,
     indexSize: () => ({ packages: graph.size, edges: graph.edgeCount }),
+    durable: owner.durable,
     storeWritable: owner.writable,
   });
 

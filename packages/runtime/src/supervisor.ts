@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
-import { aggregateMetrics, createSupervisorMetrics, type MetricsSnapshot } from "@pkgindex/metrics";
+import { aggregateMetrics, createSupervisorMetrics, type BuildInfo, type MetricsSnapshot } from "@pkgindex/metrics";
 import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
@@ -12,6 +12,7 @@ import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
 import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
+import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { PkgIndexErrorData, ThreadStatsSnapshot } from "./thread-messages.ts";
 import { STATE_OWNER_URL } from "./worker-urls.ts";
@@ -31,6 +32,7 @@ export async function startSupervised(
   logger: Logger,
   tls: ServerTlsMaterial | null,
   onStoreStatus: StoreStatusListener,
+  build: BuildInfo,
 ): Promise<RunningServer> {
   const wanted: ListenPorts = { plain: config.plainListener ? config.port : null, tls: config.tlsPort };
   // Refused before anything binds, so a running server's clients never meet
@@ -41,7 +43,7 @@ export async function startSupervised(
   let stopping = false;
   const fatal = new FatalSignal();
 
-  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner" });
+  const worker = new Worker(STATE_OWNER_URL, { workerData: { config }, name: "state-owner", resourceLimits: THREAD_HEAP });
   const stateOwner = new ControlClient(worker);
   // The state owner says when PostgreSQL comes and goes, from its first
   // connect attempt on (so /readyz can say why it is 503 during start-up).
@@ -77,7 +79,7 @@ export async function startSupervised(
     fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
-  const supervisorMetrics = createSupervisorMetrics();
+  const supervisorMetrics = createSupervisorMetrics({ build, supervising: true });
   const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"), tls);
   let ports: ListenPorts;
   try {

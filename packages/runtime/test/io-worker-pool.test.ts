@@ -23,7 +23,7 @@ async function startPool() {
   await nextEvent(owner, "ready");
   const { logger, waitFor } = capturingLogger();
   const fatal: string[] = [];
-  const pool = new IoWorkerPool(config, new ControlClient(owner), logger, createSupervisorMetrics(), (m) => fatal.push(m), null);
+  const pool = new IoWorkerPool(config, new ControlClient(owner), logger, createSupervisorMetrics({ build: { version: "0", revision: "test" }, supervising: true }), (m) => fatal.push(m), null);
   cleanup.push(() => pool.stop("close", 0));
   const port = (await pool.start(2, { plain: 0, tls: null })).plain!;
   return { pool, port, waitFor, fatal };
@@ -44,7 +44,7 @@ describe("IoWorkerPool", () => {
     const after = await Promise.all(Array.from({ length: 6 }, () => LineSocket.connect(port)));
     for (const c of after) c.write("QUERY|kept|\n");
     for (const c of after) expect(await c.waitForReplies(1)).toEqual(["OK"]);
-    expect((await pool.stats(1000)).map((s) => s.index).sort()).toEqual([1, 2]);
+    expect((await pool.stats(1000)).map((s) => s.index).toSorted()).toEqual([1, 2]);
     for (const c of [before, ...after]) c.socket.destroy();
   });
 
