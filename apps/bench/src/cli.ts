@@ -25,6 +25,7 @@ import { attachCommandLineValues } from "./command-line-values.ts";
 import { pkgindexCommand, REPO_ROOT, shellQuote } from "./server.ts";
 import { runStartup, startupTable } from "./startup.ts";
 import { parseLoad, runYardsticks, yardstickTable } from "./yardsticks.ts";
+import { nodesTable, parseSetup, runNodes } from "./nodes.ts";
 import { buildWorkload, type DataSource, loadData, MIXES, type MixName } from "./workload.ts";
 
 export const EXIT_OK = 0;
@@ -252,6 +253,18 @@ function parser(argv: string[]) {
         out: { type: "string", describe: "Also write the Markdown table to this file" },
       }),
     )
+    .command("nodes", "Scale-out: one node on SQLite beside N nodes sharing one PostgreSQL (a throwaway cluster), a loadgen per node, interleaved rounds", (y) =>
+      y.options({
+        rounds: { type: "number", default: 3, describe: "Rounds (medians are taken over them)" },
+        duration: { type: "string", default: "2s", describe: "loadgen's -d per load" },
+        setups: { type: "string", default: "sqlite1,pg1,pg2,pg3", describe: "sqlite1 and/or pgN (N nodes on one PostgreSQL), comma-separated" },
+        loads: { type: "string", default: "c100d1mixed,c100d8mixed,c100d1index,c100d8index", describe: "Loads cCdDmix: C connections in all (split over the nodes), D in flight each, loadgen's -mix" },
+        workers: { type: "number", default: 0, describe: "--workers of every node" },
+        loadgen: { type: "string", default: "/tmp/loadgen", describe: "The loadgen binary" },
+        data: { type: "string", default: path.join(REPO_ROOT, "../shared/data/brew-dependencies.txt"), describe: "Brew-format file loadgen takes names from" },
+        out: { type: "string", describe: "Also write the Markdown table to this file" },
+      }),
+    )
     .command("rss", "RSS of goref and of pkgindex in each layout after indexing many packages (DESIGN.md §4)", (y) =>
       y.options({
         packages: { type: "number", default: 200_000, describe: "Packages to index, up to five dependencies each" },
@@ -322,6 +335,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runSoak(args, argv);
       case "yardsticks":
         return await yardsticksCommand(args);
+      case "nodes":
+        return await nodesCommand(args);
       case "rss":
         return await rssCommand(args);
       case "startup":
@@ -586,6 +601,25 @@ async function yardsticksCommand(args: Record<string, unknown>): Promise<number>
     log: printJson,
   });
   const markdown = yardstickTable(labels, loads, results);
+  console.log(`\n${markdown}`);
+  if (args.out !== undefined) writeFileSync(args.out as string, `${markdown}\n`);
+  return EXIT_OK;
+}
+
+async function nodesCommand(args: Record<string, unknown>): Promise<number> {
+  const loads = (args.loads as string).split(",").map((key) => parseLoad(key.trim()) ?? fail(`--loads: ${JSON.stringify(key)} is not cCdDmix (e.g. c100d8mixed)`));
+  const setups = (args.setups as string).split(",").map((key) => parseSetup(key.trim()) ?? fail(`--setups: ${JSON.stringify(key)} is not sqlite1 or pgN (e.g. pg3)`));
+  const results = await runNodes({
+    rounds: intIn("rounds", args.rounds as number, 1, 1000),
+    duration: args.duration as string,
+    setups,
+    loads,
+    workers: intIn("workers", args.workers as number, 0, 256),
+    loadgen: args.loadgen as string,
+    data: args.data as string,
+    log: printJson,
+  });
+  const markdown = nodesTable(setups, loads, results);
   console.log(`\n${markdown}`);
   if (args.out !== undefined) writeFileSync(args.out as string, `${markdown}\n`);
   return EXIT_OK;

@@ -144,6 +144,16 @@ export class RemoteEngine {
     return this.size;
   }
 
+  /** indexSize, live, in the shape the layouts read a graph's size in (IndexEngine's graph). */
+  readonly graphCounts: { readonly size: number; readonly edgeCount: number } = ((engine: RemoteEngine) => ({
+    get size(): number {
+      return engine.size.packages;
+    },
+    get edgeCount(): number {
+      return engine.size.edges;
+    },
+  }))(this);
+
   /**
    * Counts the database's packages and edges for a metrics scrape, waiting
    * at most `timeoutMs` (behind the batch in flight); on timeout or error

@@ -44,14 +44,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   if (config.store === "postgres") {
     const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
     logger.info({ millis, store: config.store }, "index loaded");
-    const graph = {
-      get size() {
-        return engine.indexSize.packages;
-      },
-      get edgeCount() {
-        return engine.indexSize.edges;
-      },
-    };
+    const graph = engine.graphCounts;
     return {
       stats: engine.stats,
       graph,

@@ -90,14 +90,7 @@ async function startRemote(): Promise<Owner | null> {
   } catch (err) {
     return reportFailed(err);
   }
-  const graph = {
-    get size() {
-      return engine.indexSize.packages;
-    },
-    get edgeCount() {
-      return engine.indexSize.edges;
-    },
-  };
+  const graph = engine.graphCounts;
   return {
     stats: engine.stats,
     graph,
