@@ -19,6 +19,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The server binaries, not only the client: Debian's postgresql-15 puts them
 # here (and creates the postgres user the tests run initdb as).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+# The TLS tests make a throwaway CA and certificates with the openssl command.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # promtool checks and unit-tests docker/prometheus-alerts.yml (and lints a real scrape).
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0

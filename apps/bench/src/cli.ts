@@ -1,3 +1,6 @@
+import { runTlsBench, tlsTable } from "./tls-bench.ts";
+import { isPkgIndexError } from "@pkgindex/errors";
+import { CLIENT_TLS_OPTIONS, clientTlsFromFlags } from "@pkgindex/tls";
 import { ConnectError, DataError } from "@pkgindex/harness";
 import { ServerStartError, type ShellServer, startShellServer } from "@pkgindex/server-process";
 import { writeFileSync } from "node:fs";
@@ -192,6 +195,7 @@ function parser(argv: string[]) {
         depth: { type: "number", describe: "Requests in flight per connection (default 1; pipelined: 8)" },
         rate: { type: "number", describe: "open: total requests per second" },
         populate: { type: "boolean", default: true, describe: "Index the workload's packages before measuring (--no-populate to skip)" },
+        ...CLIENT_TLS_OPTIONS,
         ...COMMON,
       }),
     )
@@ -277,6 +281,17 @@ function parser(argv: string[]) {
         rounds: { type: "number", default: 3, describe: "Starts per layout" },
       }),
     )
+    .command("tls", "TLS by layout: new-connection handshakes/s and steady rps over TLS (100 connections, mixed), server CPU per handshake and per request; layouts interleaved", (y) =>
+      y.options({
+        modes: { type: "string", default: "0,1,2,3", describe: "pkgindex --workers values, comma-separated" },
+        rounds: { type: "number", default: 3, describe: "Rounds (medians and min–max over them)" },
+        depths: { type: "string", default: "1,8", describe: "Depths of the steady runs, comma-separated" },
+        duration: { type: "number", default: 2, describe: "Seconds measured per figure" },
+        "handshake-loops": { type: "number", default: 16, describe: "Connections churning at once for the connection rate (each: connect, one line, its reply, close, again)" },
+        plain: { type: "boolean", default: true, describe: "Also each layout over plain TCP (--no-plain to skip)" },
+        haproxy: { type: "boolean", default: true, describe: "Also HAProxy terminating TLS (docker/haproxy-tls.cfg) in front of plain --workers 0 (--no-haproxy to skip)" },
+      }),
+    )
     .command("commits", "Commits per second and commands per batch and per commit under churn, from pkgindex's own /metrics", (y) =>
       y.options({
         modes: { type: "string", default: "0,3", describe: "pkgindex --workers values, comma-separated" },
@@ -346,11 +361,13 @@ export async function main(argv: string[]): Promise<number> {
         return await commitsCommand(args);
       case "feed":
         return await feedCommand(args);
+      case "tls":
+        return await tlsCommand(args);
       default:
         return await runOne(args);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof BaselineError) {
+    if (err instanceof UsageError || err instanceof BaselineError || isPkgIndexError(err)) {
       console.error(`pkgindex-bench: ${err.message}`);
       return EXIT_USAGE;
     }
@@ -397,6 +414,7 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
   if (pattern === "churn") linesPerConnection = args.lines === undefined ? 1 : intIn("lines", args.lines as number, 1, 1_000_000);
   else if (args.lines !== undefined) throw new UsageError("--lines only applies to --pattern churn");
   if (args.pkgindex !== undefined && args.start !== undefined) throw new UsageError("--pkgindex and --start both start a server: give one");
+  const tls = clientTlsFromFlags(args as { tls?: boolean });
   if (args["rss-chart"] !== undefined && args.pkgindex === undefined && args.start === undefined && args.pid === undefined) throw new UsageError("--rss-chart needs the server's --pid, or --pkgindex or --start");
 
   let server: ShellServer | null = null;
@@ -408,9 +426,9 @@ async function runOne(args: Record<string, unknown>): Promise<number> {
     const port = server !== null ? server.port : intIn("port", args.port as number, 1, 65535);
     const pid = server?.pid ?? (args.pid as number | undefined);
     const workload = buildWorkload(loadData(common.source), common.indexedShare);
-    if (args.populate as boolean) await populate(host, port, workload);
+    if (args.populate as boolean) await populate(host, port, workload, undefined, tls);
     const progress = progressPrinter(common.progress);
-    const base: LoadOptions = { ...common, host, port, connections, depth, rate, pid, linesPerConnection };
+    const base: LoadOptions = { ...common, host, port, tls, connections, depth, rate, pid, linesPerConnection };
     const steps = pattern === "ramp" ? doublingSteps(connections) : [connections];
     const facts = runFacts({ rounds: 1, durationS: common.durationMs / 1000, warmupS: common.warmupMs / 1000 });
     const results: LoadResult[] = [];
@@ -640,6 +658,26 @@ async function startupCommand(args: Record<string, unknown>): Promise<number> {
   });
   console.log(startupTable(runs));
   return EXIT_OK;
+}
+
+async function tlsCommand(args: Record<string, unknown>): Promise<number> {
+  const pool = new LoadPool(1);
+  try {
+    const rows = await runTlsBench(pool, {
+      modes: intList("modes", args.modes as string, 0, 256),
+      rounds: intIn("rounds", args.rounds as number, 1, 100),
+      depths: intList("depths", args.depths as string, 1, 100_000),
+      durationMs: positive("duration", args.duration as number) * 1000,
+      handshakeLoops: intIn("handshake-loops", args["handshake-loops"] as number, 1, 1000),
+      plain: args.plain as boolean,
+      haproxy: args.haproxy as boolean,
+      log: printJson,
+    });
+    console.log(`\n${tlsTable(rows)}`);
+    return EXIT_OK;
+  } finally {
+    await pool.close();
+  }
 }
 
 async function commitsCommand(args: Record<string, unknown>): Promise<number> {

@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 import { CONNECTED, PHASE, PHASE_MEASURE, PHASE_STOP, repliesSlot, visitsSlot } from "./control.ts";
 import { encodeHistogram, newHistogram } from "./stats.ts";
 import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName } from "./workload.ts";
@@ -7,6 +8,8 @@ import { buildSchedule, buildWorkload, type DataSource, loadData, type MixName }
 export interface LoadTask {
   host: string;
   port: number;
+  /** TLS options (PEM text, servername): every connection (each churn visit too) does a full TLS handshake first. */
+  tls?: tls.ConnectionOptions;
   /** This thread's connections, and the global index of its first one. */
   connections: number;
   firstConnection: number;
@@ -225,7 +228,10 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
   // slot's, reused visit after visit); `first` resolves at the first connect
   // or the first failure.
   const attach = (c: Conn, first: (() => void) | null): void => {
-    const socket = net.connect({ host: task.host, port: task.port, noDelay: true });
+    const socket =
+      task.tls === undefined
+        ? net.connect({ host: task.host, port: task.port, noDelay: true })
+        : tls.connect({ ...task.tls, host: task.host, port: task.port }).setNoDelay(true);
     c.socket = socket;
     c.head = 0;
     c.inFlight = 0;
@@ -254,7 +260,7 @@ export default async function runLoadTask(task: LoadTask): Promise<LoadTaskResul
       first?.();
       first = null;
     });
-    socket.once("connect", () => {
+    socket.once(task.tls === undefined ? "connect" : "secureConnect", () => {
       if (first !== null) {
         conns.push(c);
         Atomics.add(control, CONNECTED, 1);

@@ -11,8 +11,8 @@ export class PopulateError extends Error {
  * order). Indexing what is already indexed is harmless, so it can be
  * repeated before every run. Every reply must be OK.
  */
-export async function populate(host: string, port: number, w: Workload, batch = 1000): Promise<void> {
-  const socket = await connect({ host, port });
+export async function populate(host: string, port: number, w: Workload, batch = 1000, tls?: import("node:tls").ConnectionOptions): Promise<void> {
+  const socket = await connect({ host, port, tls });
   try {
     socket.setEncoding("latin1");
     let carry = "";

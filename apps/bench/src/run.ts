@@ -8,6 +8,8 @@ import type { DataSource, MixName } from "./workload.ts";
 export interface LoadOptions {
   host: string;
   port: number;
+  /** Connect over TLS with these options. */
+  tls?: import("node:tls").ConnectionOptions;
   connections: number;
   /** Requests in flight per connection (closed loop). */
   depth: number;
@@ -24,6 +26,8 @@ export interface LoadOptions {
   indexedShare: number;
   /** The server's pid, for its CPU and memory. */
   pid?: number;
+  /** Other processes whose CPU counts as the server's (a TLS-terminating HAProxy in front of it). */
+  alsoPids?: number[];
   /** Load threads for this run (at most the pool's): two runs at once (a soak) share the pool. */
   threads?: number;
   onProgress?: (p: { elapsedMs: number; durationMs: number; replies: number; measuring: boolean }) => void;
@@ -126,6 +130,7 @@ export class LoadPool {
         this.pool.run({
           host: o.host,
           port: o.port,
+          tls: o.tls,
           connections: share,
           firstConnection: first,
           loop: open ? "open" : churn ? "churn" : "closed",
@@ -168,6 +173,7 @@ export class LoadPool {
     const rpsIntervals: number[] = [];
     const visitIntervals: number[] = [];
     const cpu0 = o.pid !== undefined ? cpuSnapshot(o.pid) : null;
+    const also0 = (o.alsoPids ?? []).map((pid) => cpuSnapshot(pid));
     const bench0 = process.cpuUsage();
     const t0 = performance.now();
     Atomics.store(control, PHASE, PHASE_MEASURE);
@@ -195,6 +201,7 @@ export class LoadPool {
     }
     const t1 = performance.now();
     const cpu1 = o.pid !== undefined ? cpuSnapshot(o.pid) : null;
+    const also1 = (o.alsoPids ?? []).map((pid) => cpuSnapshot(pid));
     const bench1 = process.cpuUsage(bench0);
     const mem = o.pid !== undefined ? memory(o.pid) : null;
     rss.sample();
@@ -213,6 +220,13 @@ export class LoadPool {
     let server: LoadResult["server"] = null;
     if (o.pid !== undefined && cpu0 !== null && cpu1 !== null) {
       const d = cpuDelta(cpu0, cpu1);
+      also0.forEach((before, i) => {
+        const after = also1[i];
+        if (before === null || after === null) return;
+        const extra = cpuDelta(before, after);
+        d.totalUs += extra.totalUs;
+        d.byName.push(...extra.byName);
+      });
       server = {
         pid: o.pid,
         cpuUsPerRequest: total > 0 ? d.totalUs / total : 0,

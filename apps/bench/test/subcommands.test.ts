@@ -6,7 +6,9 @@ import { rssTable } from "../src/rss.ts";
 import { generatedDeps, generatedName } from "../src/generated-index.ts";
 import { metricSum } from "../src/metrics-text.ts";
 import { main } from "../src/cli.ts";
+import { LoadPool } from "../src/run.ts";
 import { startupTable } from "../src/startup.ts";
+import { runTlsBench, tlsTable } from "../src/tls-bench.ts";
 import { parseLoad, yardstickTable } from "../src/yardsticks.ts";
 
 const FIXTURES = path.resolve(fileURLToPath(import.meta.url), "../fixtures");
@@ -114,6 +116,44 @@ describe("bench yardsticks", () => {
       expect(JSON.parse(printed[0]).facts.machine.cores).toBeGreaterThan(0);
     } finally {
       log.mockRestore();
+    }
+  });
+});
+
+const round = (workers: number, h: number, rps: number) => ({
+  label: `tls w${workers}`,
+  handshakesPerSec: h,
+  cpuUsPerHandshake: 800,
+  steady: [{ depth: 8, rps, cpuUsPerRequest: 10, threads: [] }],
+  handshakeThreads: [],
+});
+
+describe("bench tls", () => {
+  it("tables medians with min–max per layout", () => {
+    expect(tlsTable([round(0, 100, 1000), round(3, 300, 4000), round(0, 120, 1200), round(3, 200, 3000), round(0, 110, 1100), round(3, 250, 3500)])).toBe(
+      [
+        "| server | connections/s | srv µs/connection | rps d8 | srv µs/req d8 |",
+        "|---|---:|---:|---:|---:|",
+        "| tls w0 | 110 (100–120) | 800 (800–800) | 1100 (1000–1200) | 10.0 (10.0–10.0) |",
+        "| tls w3 | 250 (200–300) | 800 (800–800) | 3500 (3000–4000) | 10.0 (10.0–10.0) |",
+      ].join("\n"),
+    );
+  });
+
+  it("measures handshakes and steady load over TLS against a real server", async () => {
+    const pool = new LoadPool(1);
+    try {
+      const rows = await runTlsBench(pool, { modes: [0], rounds: 1, depths: [1], durationMs: 300, handshakeLoops: 4, plain: true, haproxy: true, log: () => undefined });
+      expect(rows.map((r) => r.label)).toEqual(["tls w0", "plain w0", "haproxy-tls → plain w0"]);
+      for (const r of rows) {
+        expect(r.handshakesPerSec).toBeGreaterThan(0);
+        expect(r.cpuUsPerHandshake).toBeGreaterThan(0);
+        expect(r.steady[0].rps).toBeGreaterThan(0);
+      }
+      // HAProxy's own CPU counts as server CPU in its variant.
+      expect(rows[2].handshakeThreads.some(([name]) => name.startsWith("haproxy"))).toBe(true);
+    } finally {
+      await pool.close();
     }
   });
 });

@@ -1,4 +1,6 @@
 import { basename } from "node:path";
+import { isPkgIndexError } from "@pkgindex/errors";
+import { CLIENT_TLS_OPTIONS, clientTlsFromFlags } from "@pkgindex/tls";
 import yargs from "yargs";
 import { checkMain } from "./check-cli.ts";
 import { ConnectError } from "./connection.ts";
@@ -52,6 +54,7 @@ function parse(argv: string[]) {
       timeout: { type: "number", default: 10, describe: "Seconds to wait for a reply before failing" },
       json: { type: "boolean", default: false, describe: "Print the result as JSON on stdout" },
       progress: { type: "boolean", describe: "Live progress line on stderr (default: when stderr is a terminal)" },
+      ...CLIENT_TLS_OPTIONS,
     })
     .parserConfiguration({ "camel-case-expansion": false })
     .strict()
@@ -92,12 +95,13 @@ export async function main(argv: string[]): Promise<number> {
       packages: integerIn("packages", args.packages, 1, 10_000_000),
       dataSeed: integerIn("data-seed", args["data-seed"], 0, 2 ** 32 - 1),
       timeoutSeconds: args.timeout > 0 && Number.isFinite(args.timeout) ? args.timeout : Number.NaN,
+      tls: clientTlsFromFlags(args),
     };
     if (Number.isNaN(options.timeoutSeconds)) throw new UsageError("--timeout must be a positive number of seconds");
     if (args.host === "") throw new UsageError("--host must not be empty");
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`pkgindex-harness: ${err.message}`);
+    if (!(err instanceof UsageError) && !isPkgIndexError(err)) throw err;
+    console.error(`pkgindex-harness: ${(err as Error).message}`);
     return EXIT_USAGE;
   }
 

@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 
 export const REPLY_OK = 0;
 export const REPLY_FAIL = 1;
@@ -13,22 +14,27 @@ export type BrokenHandler = (message: string, line: string | null, reply: string
 export interface Endpoint {
   host: string;
   port: number;
+  /** Connect over TLS with these options (CA, client certificate, servername); plain TCP when absent. */
+  tls?: tls.ConnectionOptions;
 }
 
 export class ConnectError extends Error {
   override name = "ConnectError";
 }
 
-/** Opens a TCP connection with Nagle off; rejects with a one-line ConnectError. */
+/** Opens a TCP (or, with `endpoint.tls`, TLS) connection with Nagle off; rejects with a one-line ConnectError. */
 export function connect(endpoint: Endpoint): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    const secure = endpoint.tls !== undefined;
+    const socket = secure
+      ? tls.connect({ ...endpoint.tls, host: endpoint.host, port: endpoint.port }).setNoDelay(true)
+      : net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
     const onError = (err: NodeJS.ErrnoException): void => {
       socket.destroy();
       reject(new ConnectError(`cannot connect to ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`));
     };
     socket.once("error", onError);
-    socket.once("connect", () => {
+    socket.once(secure ? "secureConnect" : "connect", () => {
       socket.off("error", onError);
       resolve(socket);
     });

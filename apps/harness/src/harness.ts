@@ -111,7 +111,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
   const order = new Rng(options.seed, 1).shuffle(data.names.map((_, i) => i));
   const count = Math.max(1, Math.min(options.concurrency, 1000));
   for (let id = 0; id < count; id++) {
-    const conn = new HarnessConnection({ host: options.host, port: options.port });
+    const conn = new HarnessConnection({ host: options.host, port: options.port, tls: options.tls });
     clients.push({ id, conn, rng: new Rng(options.seed, 1000 + id), packages: [] });
   }
   for (let k = 0; k < order.length; k++) clients[k % count].packages.push(order[k]);

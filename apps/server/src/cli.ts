@@ -15,7 +15,8 @@ export function exitWithError(err: unknown): never {
   const blamed = blameEnvironment(err);
   if (isPkgIndexError(blamed)) process.stderr.write(`pkgindex: [${blamed.code}] ${blamed.message}\n`);
   else process.stderr.write(`pkgindex: ${blamed instanceof Error ? blamed.message : String(blamed)}\n`);
-  process.exit(isUsageError(blamed) ? 2 : 1);
+  // A bad flag, or a bad file a flag names (PKGI_TLS_FILE): the operator's to fix, exit 2.
+  process.exit(isUsageError(blamed) || (isPkgIndexError(blamed) && blamed.code === "PKGI_TLS_FILE") ? 2 : 1);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,6 +1,8 @@
 import os from "node:os";
 import path from "node:path";
+import type tls from "node:tls";
 import { PkgIndexError } from "@pkgindex/errors";
+import { CLIENT_TLS_OPTIONS, clientTlsFromFlags } from "@pkgindex/tls";
 
 // `pkgindex client` flags, in the style of SERVE_OPTIONS: --host and --port
 // name the same things as for serve (and read the same PKGINDEX_HOST and
@@ -14,6 +16,7 @@ export const CLIENT_OPTIONS = {
     default: path.join(os.homedir(), ".pkgindex_history"),
     describe: "Where the interactive prompt keeps its history (empty: keep none)",
   },
+  ...CLIENT_TLS_OPTIONS,
 } as const;
 
 export interface RawClientOptions {
@@ -24,6 +27,11 @@ export interface RawClientOptions {
   port: number;
   timeout: number;
   historyFile: string;
+  tls?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
 }
 
 export interface ClientCommandConfig {
@@ -33,6 +41,8 @@ export interface ClientCommandConfig {
   port: number;
   timeoutMs: number;
   historyFile: string;
+  /** undefined: plain TCP. */
+  tls: tls.ConnectionOptions | undefined;
 }
 
 function bad(option: string, reason: string): PkgIndexError {
@@ -53,5 +63,6 @@ export function validateClientOptions(raw: RawClientOptions): ClientCommandConfi
     port: raw.port,
     timeoutMs: Math.round(raw.timeout * 1000),
     historyFile: raw.historyFile,
+    tls: clientTlsFromFlags(raw),
   };
 }

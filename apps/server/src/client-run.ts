@@ -20,6 +20,7 @@ export async function runClient(config: ClientCommandConfig): Promise<never> {
     reconnect: { retries: 0 },
     // The server decides what is too long (and says ERROR), not the client.
     maxLineBytes: 64 * 1024 * 1024,
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
   });
   let code: number;
   if (config.request.length > 0) code = await runOneShot(client, config.request);

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import { AddressRanges, listEntries, WriterRules } from "@pkgindex/access";
 import { PkgIndexError } from "@pkgindex/errors";
 import { parseRetention } from "./retention-option.ts";
 import type { LogFormat, LogLevel, ServerConfig } from "@pkgindex/runtime";
@@ -40,6 +41,15 @@ export const SERVE_OPTIONS = {
   "max-line-bytes": { type: "number", default: 65536, describe: "Longest request line accepted; a longer one gets ERROR and the connection is closed" },
   "proxy-protocol": { type: "string", default: "off", choices: ["off", "v1", "v2", "any"], describe: "Require a PROXY protocol header (HAProxy, cloud TCP load balancers) at the start of each connection: v1 text, v2 binary, or any" },
   "proxy-header-timeout": { type: "number", default: 5, describe: "Seconds a connection has to send its complete PROXY header before it is closed" },
+  "proxy-trusted": { type: "string", default: "", describe: "Comma-separated CIDR ranges of the balancers allowed to send PROXY headers; a peer outside them is refused (empty: any peer)" },
+  "tls-port": { type: "number", describe: "TLS port beside --port (0: any free port, logged at start); needs --tls-cert and --tls-key" },
+  "tls-only": { type: "boolean", default: false, describe: "Serve only the TLS port: no plain TCP listener" },
+  "tls-cert": { type: "string", describe: "PEM certificate file for the TLS port (the chain, leaf first, may follow in the same file)" },
+  "tls-key": { type: "string", describe: "PEM private key file of --tls-cert (unencrypted)" },
+  "tls-ca": { type: "string", describe: "PEM file of the CA(s) that client certificates must chain to" },
+  "tls-client-auth": { type: "string", default: "off", choices: ["off", "optional", "require"], describe: "Client certificates: off (not asked for), optional (verified when given), require (handshake fails without a valid one)" },
+  "tls-handshake-timeout": { type: "number", default: 10, describe: "Seconds a connection has to finish its TLS handshake before it is closed" },
+  writers: { type: "string", default: "*", describe: "Who may INDEX and REMOVE: comma-separated cn:NAME (client-certificate CN or SAN) and CIDR ranges; * lets everyone. Others may only QUERY" },
   "allow-cycles": { type: "boolean", default: false, describe: "Accept INDEX lists that close a dependency cycle" },
   "max-pending-replies": { type: "number", default: 1024, describe: "Replies a connection may owe before the server stops reading from it" },
   "max-write-buffer": { type: "number", default: 1048576, describe: "Bytes queued to a slow client before the server stops reading from it" },
@@ -61,7 +71,7 @@ export const SERVE_OPTIONS = {
   "feed-stall-timeout": { type: "number", default: 30, describe: "Seconds a feed stream may stay over --feed-max-buffer before it is cut off (it can resume from its last revision)" },
   "log-level": { type: "string", default: "info", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], describe: "Log level" },
   "log-format": { type: "string", default: "json", choices: ["json", "pretty"], describe: "json (one object per line) or pretty (for people)" },
-  "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGHUP the state owner" },
+  "test-hooks": { type: "boolean", default: false, hidden: true, describe: "Test only: SIGUSR2 crashes I/O worker 1, SIGWINCH the state owner (SIGHUP reloads TLS)" },
 } as const;
 
 export interface RawServeOptions {
@@ -78,6 +88,15 @@ export interface RawServeOptions {
   allowCycles: boolean;
   proxyProtocol: string;
   proxyHeaderTimeout: number;
+  proxyTrusted: string;
+  tlsPort: number | undefined;
+  tlsOnly: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsCa: string | undefined;
+  tlsClientAuth: string;
+  tlsHandshakeTimeout: number;
+  writers: string;
   maxPendingReplies: number;
   maxWriteBuffer: number;
   maxConnections: number;
@@ -164,12 +183,35 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
   if (raw.workers === "auto") workers = autoWorkers(os.availableParallelism(), raw.reads as ServerConfig["reads"]);
   else if (/^\d+$/.test(String(raw.workers))) workers = integer("workers", Number(raw.workers), 0, 64);
   else throw bad("workers", `expected auto or a whole number from 0 to 64, got ${JSON.stringify(raw.workers)}`);
+  const proxyProtocol = raw.proxyProtocol as ServerConfig["proxyProtocol"];
+  const { tlsPort, tls } = validateTls(raw, port);
+  let proxyTrusted: readonly string[];
+  try {
+    proxyTrusted = new AddressRanges(listEntries(raw.proxyTrusted ?? "")).entries;
+  } catch (err) {
+    throw bad("proxy-trusted", (err as Error).message);
+  }
+  if (proxyTrusted.length > 0 && proxyProtocol === "off") throw bad("proxy-trusted", "it needs --proxy-protocol (no PROXY headers are read without it)");
+  let writers: WriterRules;
+  try {
+    writers = WriterRules.parse(raw.writers ?? "*");
+  } catch (err) {
+    throw bad("writers", (err as Error).message);
+  }
+  if (writers.hasAddressRules && proxyProtocol !== "off" && proxyTrusted.length === 0) {
+    throw bad("writers", "address rules with --proxy-protocol need --proxy-trusted, or any peer could claim a writer's address in a PROXY header");
+  }
   const store = raw.store as ServerConfig["store"];
   if (raw.postgresUrl !== undefined && store !== "postgres") throw bad("postgres-url", "only used with --store postgres");
   if (raw.postgresUrl !== undefined) checkPostgresUrl(raw.postgresUrl);
   return {
     host: raw.host,
     port,
+    plainListener: !raw.tlsOnly,
+    tlsPort,
+    tls,
+    writers: listEntries(raw.writers ?? "*"),
+    proxyTrusted: [...proxyTrusted],
     workers,
     // With PostgreSQL no node's memory is the index: QUERY goes to the
     // database like every command, so there is no read view to answer from
@@ -182,7 +224,7 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     sync: raw.sync as ServerConfig["sync"],
     maxLineBytes: integer("max-line-bytes", raw.maxLineBytes, 64, 64 * 1024 * 1024),
     allowCycles: raw.allowCycles,
-    proxyProtocol: raw.proxyProtocol as ServerConfig["proxyProtocol"],
+    proxyProtocol,
     proxyHeaderTimeoutMs: positiveSeconds("proxy-header-timeout", raw.proxyHeaderTimeout, 3600),
     maxPendingReplies: integer("max-pending-replies", raw.maxPendingReplies, 1, 1_000_000),
     maxWriteBuffer: integer("max-write-buffer", raw.maxWriteBuffer, 1024, 1024 * 1024 * 1024),
@@ -201,5 +243,34 @@ export function validateServeOptions(raw: RawServeOptions): ServerConfig {
     logLevel: raw.logLevel as LogLevel,
     logFormat: raw.logFormat as LogFormat,
     testHooks: raw.testHooks,
+  };
+}
+
+/** The TLS flags, checked together: what needs what. */
+function validateTls(raw: RawServeOptions, port: number): Pick<ServerConfig, "tlsPort" | "tls"> {
+  if (raw.tlsPort === undefined) {
+    for (const [option, value] of [["tls-cert", raw.tlsCert], ["tls-key", raw.tlsKey], ["tls-ca", raw.tlsCa]] as const) {
+      if (value !== undefined) throw bad(option, "it needs --tls-port");
+    }
+    if (raw.tlsOnly) throw bad("tls-only", "it needs --tls-port");
+    if (raw.tlsClientAuth !== undefined && raw.tlsClientAuth !== "off") throw bad("tls-client-auth", "it needs --tls-port");
+    return { tlsPort: null, tls: null };
+  }
+  const tlsPort = integer("tls-port", raw.tlsPort, 0, 65535);
+  if (!raw.tlsOnly && tlsPort !== 0 && tlsPort === port) throw bad("tls-port", `it is the same port as --port (${port})`);
+  if (raw.tlsCert === undefined || raw.tlsCert === "") throw bad("tls-cert", "--tls-port needs a certificate file");
+  if (raw.tlsKey === undefined || raw.tlsKey === "") throw bad("tls-key", "--tls-port needs a private key file");
+  const clientAuth = (raw.tlsClientAuth ?? "off") as NonNullable<ServerConfig["tls"]>["clientAuth"];
+  const caFile = raw.tlsCa === undefined || raw.tlsCa === "" ? null : path.resolve(raw.tlsCa);
+  if (clientAuth !== "off" && caFile === null) throw bad("tls-client-auth", `${clientAuth} needs --tls-ca (the CA client certificates must chain to)`);
+  if (clientAuth === "off" && caFile !== null) throw bad("tls-ca", "it is used only with --tls-client-auth optional or require");
+  return {
+    tlsPort,
+    tls: {
+      // Absolute, so a reload after a chdir still finds them.
+      files: { certFile: path.resolve(raw.tlsCert), keyFile: path.resolve(raw.tlsKey), caFile },
+      clientAuth,
+      handshakeTimeoutMs: positiveSeconds("tls-handshake-timeout", raw.tlsHandshakeTimeout ?? 10, 3600),
+    },
   };
 }

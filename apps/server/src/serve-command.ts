@@ -103,6 +103,18 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP reloads the TLS certificate, key and CA (as nginx and HAProxy
+  // do); a bad new file keeps the old ones. Without TLS it does nothing.
+  process.on("SIGHUP", () => {
+    if (server === undefined || config.tls === null) {
+      logger.info("SIGHUP: nothing to reload (no TLS listener)");
+      return;
+    }
+    server.reloadTls().then(
+      () => logger.info({ cert: config.tls?.files.certFile }, "TLS certificate, key and CA reloaded"),
+      (err: Error & { code?: string }) => logger.error({ code: err.code }, `TLS reload failed, the old certificate stays in use: ${err.message}`),
+    );
+  });
 
   try {
     server = await startServer(
@@ -126,6 +138,8 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
     {
       host: config.host,
       port: server.port,
+      tlsPort: server.tlsPort ?? undefined,
+      clientAuth: config.tls?.clientAuth,
       workers: config.workers,
       store: config.store,
       revision: server.revision(),

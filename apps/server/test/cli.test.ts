@@ -50,7 +50,7 @@ describe("pkgindex CLI errors", () => {
   it("--help describes every flag", async () => {
     const { code, stdout } = await runCli(["serve", "--help"]);
     expect(code).toBe(0);
-    for (const flag of ["--host", "--port", "--workers", "--store", "--data-dir", "--sync", "--max-line-bytes", "--allow-cycles", "--log-level"]) {
+    for (const flag of ["--host", "--port", "--workers", "--store", "--data-dir", "--sync", "--max-line-bytes", "--allow-cycles", "--log-level", "--tls-port", "--tls-client-auth", "--writers", "--proxy-trusted"]) {
       expect(stdout).toContain(flag);
     }
   });

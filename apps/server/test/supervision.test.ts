@@ -73,7 +73,7 @@ describe("a crashed state owner", () => {
     const server = await startServer(["--workers", "2", "--store", "memory", "--test-hooks"]);
     const c = await LineClient.connect(server.port);
     expect(await c.send("INDEX|so-crash|")).toBe("OK");
-    server.child.kill("SIGHUP");
+    server.child.kill("SIGWINCH");
     expect(await server.exited).toBe(1);
     const fatal = server.logs.filter((l) => l.level === 60);
     expect(fatal).toHaveLength(1);

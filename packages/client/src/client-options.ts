@@ -1,3 +1,4 @@
+import type tls from "node:tls";
 import { PkgIndexClientError } from "./pkgindex-client-error.ts";
 
 export interface ReconnectOptions {
@@ -21,6 +22,12 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions;
   /** Longest request line sent; the server's --max-line-bytes (default 65536). */
   maxLineBytes?: number;
+  /**
+   * Connect over TLS (to the server's --tls-port) with these tls.connect
+   * options: `ca`, `cert`/`key` for a client certificate, `servername`.
+   * The connect timeout then covers the handshake too.
+   */
+  tls?: tls.ConnectionOptions;
 }
 
 /** ClientOptions with every default filled in and every value checked. */
@@ -33,6 +40,8 @@ export interface ResolvedClientOptions {
   minDelayMs: number;
   maxDelayMs: number;
   maxLineBytes: number;
+  /** null: plain TCP. */
+  tls: tls.ConnectionOptions | null;
 }
 
 function bad(option: string, reason: string): PkgIndexClientError {
@@ -69,5 +78,12 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     minDelayMs,
     maxDelayMs,
     maxLineBytes: whole("maxLineBytes", options.maxLineBytes, 65_536, 64, 64 * 1024 * 1024),
+    tls: tlsOption(options.tls),
   };
+}
+
+function tlsOption(value: unknown): tls.ConnectionOptions | null {
+  if (value === undefined) return null;
+  if (typeof value !== "object" || value === null) throw bad("tls", "expected tls.connect options (an object)");
+  return value as tls.ConnectionOptions;
 }

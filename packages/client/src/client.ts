@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import net from "node:net";
+import tls from "node:tls";
 import { performance } from "node:perf_hooks";
 import { backoffDelay } from "./backoff.ts";
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./client-options.ts";
@@ -306,13 +307,13 @@ export class Client extends EventEmitter<ClientEvents> implements PkgIndexClient
 
   #tryConnect(): void {
     this.#retryTimer = null;
-    const { host, port, connectTimeoutMs } = this.options;
-    const socket = net.connect({ host, port, noDelay: true });
+    const { host, port, connectTimeoutMs, tls: secure } = this.options;
+    const socket = secure === null ? net.connect({ host, port, noDelay: true }) : tls.connect({ ...secure, host, port }).setNoDelay(true);
     this.#socket = socket;
     let lastError: Error | null = null;
     let established = false;
     const connectTimer = setTimeout(() => socket.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
-    socket.once("connect", () => {
+    socket.once(secure === null ? "connect" : "secureConnect", () => {
       clearTimeout(connectTimer);
       if (this.#socket !== socket) return;
       established = true;

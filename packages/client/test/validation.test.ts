@@ -93,6 +93,7 @@ describe("options", () => {
     [{ connectTimeoutMs: 0 }, "connectTimeoutMs"],
     [{ reconnect: { retries: -1 } }, "reconnect.retries"],
     [{ reconnect: { minDelayMs: 100, maxDelayMs: 10 } }, "reconnect.maxDelayMs"],
+    [{ tls: "yes" }, "tls"],
   ])("%j throws PKGI_CLIENT_BAD_OPTION naming the option", (options, option) => {
     const err = thrown(() => createClient(options as never));
     expect(err.code).toBe("PKGI_CLIENT_BAD_OPTION");
@@ -113,6 +114,7 @@ describe("options", () => {
       minDelayMs: 50,
       maxDelayMs: 2_000,
       maxLineBytes: 65_536,
+      tls: null,
     });
   });
 });

@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   PKGI_DB_FULL: "commit to {path} failed, the disk or quota is full: {reason}",
   PKGI_LOAD_FILE: "cannot load {path}: {reason}",
   PKGI_INTEGRITY: "index integrity check failed: {reason}",
+  PKGI_TLS_FILE: "--{option} {path}: {reason}",
   PKGI_DB_LOCKED: "database {path} is in use by another process: {reason}",
   PKGI_BACKUP_UNAVAILABLE: "cannot back up a --store {store} index: {reason}",
   PKGI_BACKUP_FAILED: "backup to {path} failed: {reason}",

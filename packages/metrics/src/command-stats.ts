@@ -15,6 +15,8 @@ export class CommandStats {
   readonly protocolErrors = new Float64Array(PROTOCOL_ERROR_COUNT);
   /** Connections closed by a limit, by REJECT_* reason. */
   readonly connectionsRejected = new Float64Array(REJECT_REASONS.length);
+  /** INDEX/REMOVE refused by --writers, by command (1..2). */
+  readonly denied = new Float64Array(4);
   batches = 0;
   batchedCommands = 0;
   /** QUERYs an I/O worker answered from the read view, without the hop. */

@@ -1,4 +1,4 @@
-import { PROTOCOL_ERROR_BY_CODE } from "@pkgindex/protocol";
+import { CMD_INDEX, CMD_REMOVE, COMMAND_NAMES, PROTOCOL_ERROR_BY_CODE } from "@pkgindex/protocol";
 import type { CommandStats } from "./command-stats.ts";
 import { counterFamily, gaugeFamily, histogramFamily, type MetricJson, type Sample } from "./families.ts";
 import { REQUEST_SECONDS_BOUNDS } from "./histogram-bounds.ts";
@@ -37,6 +37,11 @@ export function connectionFamilies(options: ConnectionFamiliesOptions): MetricJs
     ),
     counterFamily(METRIC.connectionsAccepted, "Client connections accepted, per I/O worker.", [{ labels, value: stats.connectionsAccepted }]),
     counterFamily(METRIC.protocolErrors, "Malformed request lines answered ERROR, by protocol error code.", protocolErrors),
+    counterFamily(
+      METRIC.denied,
+      "INDEX and REMOVE answered ERROR because the client is not in --writers, by command.",
+      [CMD_INDEX, CMD_REMOVE].map((command) => ({ labels: { command: COMMAND_NAMES[command] }, value: stats.denied[command] })),
+    ),
     histogramFamily(
       METRIC.requestSeconds,
       "Seconds from reading a request line to writing its reply (commit and state-owner hop included), every reply ERROR included.",

@@ -12,7 +12,10 @@ export {
   REJECT_MAX_CONNECTIONS,
   REJECT_PENDING_CAP,
   REJECT_PROXY_HEADER,
+  REJECT_PROXY_UNTRUSTED,
   REJECT_REASONS,
+  REJECT_TLS_HANDSHAKE,
+  REJECT_TLS_HANDSHAKE_TIMEOUT,
   type RejectReason,
 } from "./rejection-reasons.ts";
 export { createSupervisorMetrics, type SupervisorMetrics } from "./supervisor-metrics.ts";

@@ -8,6 +8,7 @@ export const METRIC = {
   connectionObjects: "pkgindex_debug_connection_objects",
   commands: "pkgindex_commands_total",
   protocolErrors: "pkgindex_protocol_errors_total",
+  denied: "pkgindex_denied_total",
   requestSeconds: "pkgindex_request_duration_seconds",
   batchCommands: "pkgindex_state_batch_commands",
   applySeconds: "pkgindex_state_apply_seconds",

@@ -133,6 +133,7 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
       METRIC.connectionsAccepted,
       METRIC.connectionsRejected,
       METRIC.protocolErrors,
+      METRIC.denied,
       METRIC.requestSeconds,
     ];
     const store = [METRIC.storeCommits, METRIC.storeWritable, METRIC.storeFullCommits];

@@ -9,4 +9,4 @@ export {
   ProxyHeaderParser,
 } from "./proxy-header-parser.ts";
 export { isProxyMode, type ProxyHeaderMode, type ProxyMode } from "./proxy-mode.ts";
-export { NEED_MORE, type ProxyInfo } from "./proxy-result.ts";
+export { NEED_MORE, type ProxyInfo, type ProxySslInfo } from "./proxy-result.ts";

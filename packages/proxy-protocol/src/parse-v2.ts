@@ -1,11 +1,12 @@
 // PROXY protocol v2 (HAProxy proxy-protocol.txt §2.2): a 16-byte fixed
 // part — 12-byte signature, version/command, family/transport, big-endian
 // length of what follows — then addresses (AF_INET 12 bytes, AF_INET6 36,
-// AF_UNIX 216) and TLVs, which are checked for shape and skipped.
+// AF_UNIX 216) and TLVs, which are checked for shape; PP2_TYPE_SSL (§2.2.5)
+// is read, every other type skipped.
 import type { Examined } from "./parsed-header.ts";
 import { formatIPv4, formatIPv6 } from "./ip-format.ts";
 import { failure } from "./proxy-failures.ts";
-import { NEED_MORE, type ProxyInfo } from "./proxy-result.ts";
+import { NEED_MORE, type ProxyInfo, type ProxySslInfo } from "./proxy-result.ts";
 
 /** `\r\n\r\n\0\r\nQUIT\n` */
 export const V2_SIGNATURE: readonly number[] = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
@@ -22,6 +23,15 @@ const BAD_COMMAND = failure("BAD_V2", "command is neither LOCAL (0) nor PROXY (1
 const BAD_FAMILY = failure("BAD_V2", "address family or transport protocol is not a defined value");
 const SHORT_ADDRESSES = failure("BAD_V2", "length is shorter than the address block of the family");
 const BAD_TLV = failure("BAD_V2", "a TLV runs past the end of the header");
+const BAD_SSL_TLV = failure("BAD_V2", "a PP2_TYPE_SSL TLV is shorter than its fixed part or its sub-TLVs overrun it");
+
+const PP2_TYPE_SSL = 0x20;
+const PP2_SUBTYPE_SSL_VERSION = 0x21;
+const PP2_SUBTYPE_SSL_CN = 0x22;
+const PP2_CLIENT_CERT_CONN = 0x02;
+const PP2_CLIENT_CERT_SESS = 0x04;
+/** client (1 byte) + verify (4 bytes) before the sub-TLVs. */
+const SSL_FIXED_BYTES = 5;
 
 /** The first `len` bytes of `buf` start with CR (the caller checked). */
 export function examineV2(buf: Buffer, len: number, allowed: boolean, maxHeaderBytes: number): Examined {
@@ -56,12 +66,40 @@ export function examineV2(buf: Buffer, len: number, allowed: boolean, maxHeaderB
     return { status: "header", length: total, info: { version: 2, local: false, family: "unknown" } };
   }
 
+  let ssl: ProxySslInfo | undefined;
   for (let p = V2_FIXED_BYTES + addrBytes; p < total; ) {
     if (p + 3 > total) return BAD_TLV;
-    p += 3 + ((buf[p + 1] << 8) | buf[p + 2]);
-    if (p > total) return BAD_TLV;
+    const end = p + 3 + ((buf[p + 1] << 8) | buf[p + 2]);
+    if (end > total) return BAD_TLV;
+    if (buf[p] === PP2_TYPE_SSL) {
+      const parsed = sslInfo(buf, p + 3, end);
+      if (parsed === null) return BAD_SSL_TLV;
+      ssl = parsed;
+    }
+    p = end;
   }
-  return { status: "header", length: total, info: addresses(buf, fam) };
+  const info = addresses(buf, fam);
+  if (ssl !== undefined) info.ssl = ssl;
+  return { status: "header", length: total, info };
+}
+
+/** The value of a PP2_TYPE_SSL TLV, buf[start, end); null when malformed. */
+function sslInfo(buf: Buffer, start: number, end: number): ProxySslInfo | null {
+  if (end - start < SSL_FIXED_BYTES) return null;
+  const client = buf[start];
+  const info: ProxySslInfo = {
+    clientCertificate: (client & (PP2_CLIENT_CERT_CONN | PP2_CLIENT_CERT_SESS)) !== 0,
+    verified: buf.readUInt32BE(start + 1) === 0,
+  };
+  for (let p = start + SSL_FIXED_BYTES; p < end; ) {
+    if (p + 3 > end) return null;
+    const subEnd = p + 3 + ((buf[p + 1] << 8) | buf[p + 2]);
+    if (subEnd > end) return null;
+    if (buf[p] === PP2_SUBTYPE_SSL_CN) info.cn = buf.toString("utf8", p + 3, subEnd);
+    else if (buf[p] === PP2_SUBTYPE_SSL_VERSION) info.version = buf.toString("latin1", p + 3, subEnd);
+    p = subEnd;
+  }
+  return info;
 }
 
 function addresses(buf: Buffer, fam: number): ProxyInfo {

@@ -19,6 +19,23 @@ export interface ProxyInfo {
   sourcePort?: number;
   destAddress?: string;
   destPort?: number;
+  /**
+   * v2 PP2_TYPE_SSL (HAProxy `send-proxy-v2-ssl[-cn]`): the client spoke
+   * TLS to the sender. Present only when the header carried that TLV.
+   */
+  ssl?: ProxySslInfo;
+}
+
+/** What the PP2_TYPE_SSL TLV says about the client's TLS session. */
+export interface ProxySslInfo {
+  /** PP2_CLIENT_CERT_CONN or PP2_CLIENT_CERT_SESS: the client presented a certificate. */
+  clientCertificate: boolean;
+  /** The verify field is 0: the sender checked that certificate and it passed. */
+  verified: boolean;
+  /** PP2_SUBTYPE_SSL_CN: the certificate's subject common name. */
+  cn?: string;
+  /** PP2_SUBTYPE_SSL_VERSION, e.g. "TLSv1.3". */
+  version?: string;
 }
 
 export interface ProxyNeedMore {

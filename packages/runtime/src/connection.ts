@@ -1,5 +1,7 @@
 import type { Socket } from "node:net";
 import {
+  CMD_QUERY,
+  COMMAND_NAMES,
   createLineShape,
   FRAME_OK,
   LineFramer,
@@ -10,19 +12,21 @@ import {
   scanLine,
   type LineShape,
 } from "@pkgindex/protocol";
-import {
-  REJECT_IDLE_TIMEOUT,
-  REJECT_LINE_TIMEOUT,
-  REJECT_LINE_TOO_LONG,
-  REJECT_PENDING_CAP,
-  REJECT_PROXY_HEADER,
-  type CommandStats,
-} from "@pkgindex/metrics";
-import { PROXY_ERRORS, ProxyHeaderParser } from "@pkgindex/proxy-protocol";
+import { REJECT_IDLE_TIMEOUT, REJECT_LINE_TIMEOUT, REJECT_LINE_TOO_LONG, REJECT_PENDING_CAP, type CommandStats } from "@pkgindex/metrics";
 import type { LimitReporter } from "./limit-reporter.ts";
 import type { Logger } from "./logger.ts";
 import { ReplyRing } from "./reply-ring.ts";
 import type { ConnectionLimits } from "./server-config.ts";
+
+/** Who the client is, settled before its first line (PROXY header, TLS handshake). */
+export interface ClientIdentity {
+  /** The client named by the PROXY header; null: the socket's peer (built only when asked). */
+  proxied: string | null;
+  /** Verified certificate names (CN, DNS and URI SANs); empty without one. */
+  names: readonly string[];
+  /** Whether --writers lets it INDEX and REMOVE. */
+  mayWrite: boolean;
+}
 
 /** What every connection of a thread shares. */
 export interface ConnectionContext {
@@ -88,9 +92,6 @@ function onSocketFinish(this: OwnedSocket): void {
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
-function onProxyTimeout(conn: Connection): void {
-  conn.failProxy(PROXY_ERRORS.TIMEOUT.id);
-}
 
 /**
  * One client socket: frames its bytes, answers malformed lines itself, keeps
@@ -105,11 +106,7 @@ export class Connection {
   private readonly ring = new ReplyRing();
   private readonly framer: LineFramer;
   private readonly ctx: ConnectionContext;
-  /** The client named by the PROXY header, when there was one. */
-  private proxied: string | null = null;
-  /** Until the PROXY header is complete (when --proxy-protocol requires one). */
-  private proxy: ProxyHeaderParser | null = null;
-  private proxyTimer: NodeJS.Timeout | null = null;
+  private readonly identity: ClientIdentity;
   /** After our FIN: destroys a socket whose client keeps its side open (cleared when the socket closes). */
   private graceTimer: NodeJS.Timeout | null = null;
   private paused = false;
@@ -123,24 +120,21 @@ export class Connection {
   /** performance.now() when the chunk being framed was read: the start of its requests' latency. */
   private readAt = 0;
 
-  constructor(socket: Socket, ctx: ConnectionContext) {
+  constructor(socket: Socket, ctx: ConnectionContext, identity: ClientIdentity) {
     const limits = ctx.limits;
     this.ctx = ctx;
+    this.identity = identity;
     this.lastLineAt = ctx.clock.now;
     this.socket = socket;
     this.framer = new LineFramer(limits.maxLineBytes);
-    if (limits.proxyProtocol !== "off") {
-      this.proxy = new ProxyHeaderParser(limits.proxyProtocol);
-      this.proxyTimer = setTimeout(onProxyTimeout, limits.proxyHeaderTimeoutMs, this);
-    } else {
-      this.logOpened();
-    }
     (socket as OwnedSocket)[OWNER] = this;
     socket.on("data", onSocketData);
     socket.on("drain", onSocketDrain);
     socket.on("end", onSocketEnd);
     socket.on("error", onSocketGone);
     socket.on("close", onSocketGone);
+    // A socket whose PROXY header was read first was left paused.
+    socket.resume();
   }
 
   /**
@@ -148,7 +142,7 @@ export class Connection {
    * Built when asked (logs and limits), not per connection.
    */
   get remoteAddress(): string {
-    return this.proxied ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    return this.identity.proxied ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
   }
 
   /** Slots (pending or ready) not yet written. */
@@ -216,6 +210,13 @@ export class Connection {
       this.ring.push(REPLY_ERROR, this.readAt);
       return;
     }
+    if (!this.identity.mayWrite && sharedShape.command !== CMD_QUERY) {
+      // Refused before the dispatcher: the index never sees it.
+      ctx.stats.denied[sharedShape.command]++;
+      ctx.reporter.denied(COMMAND_NAMES[sharedShape.command], this.remoteAddress, this.identity.names);
+      this.ring.push(REPLY_ERROR, this.readAt);
+      return;
+    }
     this.ring.push(ctx.dispatcher.dispatch(this, buf, start, end, sharedShape), this.readAt);
   }
 
@@ -224,26 +225,7 @@ export class Connection {
     if (this.closing) return;
     const ctx = this.ctx;
     this.readAt = performance.now();
-    let chunk = data;
-    if (this.proxy !== null) {
-      const result = this.proxy.push(chunk);
-      if (result.status === "need-more") return;
-      if (result.status === "error") {
-        this.failProxy(result.code);
-        return;
-      }
-      this.proxy = null;
-      clearTimeout(this.proxyTimer!);
-      this.proxyTimer = null;
-      const info = result.info;
-      // LOCAL (a load balancer's own health check) and UNKNOWN carry no
-      // client address: the peer's stays.
-      if (!info.local && info.sourceAddress !== undefined) this.proxied = `${info.sourceAddress}:${info.sourcePort}`;
-      this.logOpened();
-      chunk = result.rest;
-      if (chunk.length === 0) return;
-    }
-    const status = this.framer.push(chunk, this.onLine, this);
+    const status = this.framer.push(data, this.onLine, this);
     if (this.framer.pendingBytes === 0) this.partialSince = 0;
     else if (this.partialSince === 0) this.partialSince = ctx.clock.now;
     if (status !== FRAME_OK) {
@@ -329,31 +311,9 @@ export class Connection {
     }
   }
 
-  private logOpened(): void {
-    if (this.ctx.debug) this.ctx.logger.debug({ client: this.remoteAddress, open: this.ctx.stats.connectionsOpen }, "connection opened");
-  }
-
-  /** Ends a connection whose PROXY header is bad, incomplete or late. */
-  failProxy(code: string): void {
-    if (this.closed || this.proxy === null) return;
-    this.proxy = null;
-    if (this.proxyTimer !== null) clearTimeout(this.proxyTimer);
-    this.proxyTimer = null;
-    this.ctx.reporter.report(REJECT_PROXY_HEADER, this.remoteAddress, `connection closed: ${code}`);
-    this.socket.destroy();
-  }
-
   /** The socket errored or closed: nothing more is read or written, and the server forgets it. */
   markClosed(): void {
     if (this.closed) return;
-    if (this.proxy !== null) {
-      // Closed before a complete header. A load balancer's plain TCP check
-      // connects and closes without a byte: that is not worth a warning.
-      clearTimeout(this.proxyTimer!);
-      this.proxyTimer = null;
-      if (this.proxy.bufferedBytes > 0) this.failProxy(PROXY_ERRORS.INCOMPLETE.id);
-      this.proxy = null;
-    }
     // A pending timer would keep this connection (socket, buffers, ring) on
     // the heap past its close: under churn that is seconds' worth of
     // connections promoted to the old generation.

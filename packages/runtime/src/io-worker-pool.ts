@@ -1,8 +1,9 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { retireSnapshot, type MetricsSnapshot, type SupervisorMetrics } from "@pkgindex/metrics";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient } from "./control-channel.ts";
 import type { Logger } from "./logger.ts";
-import type { ServerConfig } from "./server-config.ts";
+import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
 import type { ThreadStatsSnapshot } from "./thread-messages.ts";
@@ -31,7 +32,9 @@ export class IoWorkerPool {
   private readonly active: ControlClient[] = [];
   private spare: Promise<ControlClient> | null = null;
   private stopping = false;
-  private port = 0;
+  private ports: ListenPorts = { plain: null, tls: null };
+  /** What new threads start with; replaced by reloadTls. */
+  private tls: ServerTlsMaterial | null;
   restarts = 0;
   private readonly supervisorMetrics: SupervisorMetrics;
   /** Latest metrics of each active worker, by index, so a dead one's counters live on. */
@@ -47,7 +50,9 @@ export class IoWorkerPool {
     logger: Logger,
     supervisorMetrics: SupervisorMetrics,
     onFatal: (message: string) => void,
+    tls: ServerTlsMaterial | null,
   ) {
+    this.tls = tls;
     this.supervisorMetrics = supervisorMetrics;
     this.config = config;
     this.stateOwner = stateOwner;
@@ -56,16 +61,24 @@ export class IoWorkerPool {
   }
 
   /**
-   * Starts `count` listening workers and the spare. The first binds `port`
-   * (0: any free port) and the others join the port it got. Returns it.
+   * Starts `count` listening workers and the spare. The first binds `ports`
+   * (0: any free port) and the others join the ports it got. Returns them.
    */
-  async start(count: number, port: number): Promise<number> {
+  async start(count: number, ports: ListenPorts): Promise<ListenPorts> {
     const loaded = await Promise.all(Array.from({ length: count + 1 }, () => this.spawnIdle()));
     this.spare = Promise.resolve(loaded.pop()!);
-    this.port = port;
-    this.port = await this.activate(loaded[0], 1);
+    this.ports = ports;
+    this.ports = await this.activate(loaded[0], 1);
     await Promise.all(loaded.slice(1).map((worker, i) => this.activate(worker, i + 2)));
-    return this.port;
+    return this.ports;
+  }
+
+  /** Hands checked TLS material to every thread, the spare included, and to threads started later. */
+  async reloadTls(material: ServerTlsMaterial): Promise<void> {
+    this.tls = material;
+    // A spare that failed to start is not this reload's failure; a new one starts with `this.tls`.
+    const spare = this.spare === null ? [] : [this.spare.then((w) => w.request("tls", material, START_DEADLINE_MS), () => undefined)];
+    await Promise.all([...this.active.map((w) => w.request("tls", material, START_DEADLINE_MS)), ...spare]);
   }
 
   /** Ends every thread at once (a failed start). */
@@ -129,7 +142,7 @@ export class IoWorkerPool {
   private async spawnIdle(): Promise<ControlClient> {
     const channel = new MessageChannel();
     const worker = new Worker(IO_WORKER_URL, {
-      workerData: { config: this.config, statePort: channel.port2, openCount: this.openCount },
+      workerData: { config: this.config, statePort: channel.port2, openCount: this.openCount, tls: this.tls },
       transferList: [channel.port2],
       resourceLimits: THREAD_HEAP,
       // The OS thread name: benchmarks find per-thread CPU in /proc by it.
@@ -144,13 +157,13 @@ export class IoWorkerPool {
     return client;
   }
 
-  private async activate(client: ControlClient, index: number): Promise<number> {
+  private async activate(client: ControlClient, index: number): Promise<ListenPorts> {
     const worker = client.worker;
     let crash = "";
     worker.on("error", (err) => {
       crash = err.message;
     });
-    const bound = await client.request<number>("listen", { index, port: this.port }, START_DEADLINE_MS);
+    const bound = await client.request<ListenPorts>("listen", { index, ports: this.ports }, START_DEADLINE_MS);
     this.active[index - 1] = client;
     worker.once("exit", (code) => {
       if (this.stopping) return;

@@ -2,6 +2,7 @@
 // validates, answers malformed lines, forwards valid ones to the state owner.
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { CommandStats, createThreadMetrics, type ThreadMetrics } from "@pkgindex/metrics";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
 import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import { postEvent, serveControl } from "./control-channel.ts";
@@ -10,6 +11,7 @@ import { createLogger } from "./logger.ts";
 import { ReadViewReader } from "./read-view.ts";
 import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
+import type { ListenPorts } from "./server-config.ts";
 import type { IoWorkerData } from "./thread-messages.ts";
 
 const data = workerData as IoWorkerData;
@@ -22,13 +24,14 @@ let index = 0;
 let logger = await createLogger("io-worker", config.logLevel, config.logFormat);
 let server: ConnectionServer | null = null;
 let metrics: ThreadMetrics | null = null;
+let tls = data.tls;
 
 serveControl(parent, {
-  /** Binds payload.port (0: any free port, for the first worker) with SO_REUSEPORT; returns the port. */
-  async listen(payload: { index: number; port: number }) {
+  /** Binds payload.ports (0: any free port, for the first worker) with SO_REUSEPORT; returns the ports. */
+  async listen(payload: { index: number; ports: ListenPorts }) {
     index = payload.index;
     logger = logger.child({ worker: index });
-    const connections = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount));
+    const connections = new ConnectionServer(config, dispatcher, stats, logger, new Int32Array(data.openCount), tls);
     server = connections;
     metrics = createThreadMetrics({
       role: "io-worker",
@@ -38,9 +41,15 @@ serveControl(parent, {
       tracked: () => connections.connections.size,
       liveObjects: config.testHooks ? connectionObjects : undefined,
     });
-    const port = await server.listen(payload.port, true);
-    logger.debug({ threadId, port }, "I/O worker listening");
-    return port;
+    const ports = await server.listen(payload.ports, true);
+    logger.debug({ threadId, ports }, "I/O worker listening");
+    return ports;
+  },
+  /** New TLS material (SIGHUP), already checked by the supervisor: this thread's own context from it. */
+  tls(material: ServerTlsMaterial) {
+    tls = material;
+    server?.reloadTls(material);
+    return true;
   },
   ping: () => "pong",
   // The warm spare has no series yet.

@@ -14,8 +14,16 @@ export interface DrainOutcome {
 
 /** A started server, whatever its thread layout. */
 export interface RunningServer {
-  /** The bound port (resolved when --port 0). */
-  readonly port: number;
+  /** The bound plain port (resolved when --port 0); null with --tls-only. */
+  readonly port: number | null;
+  /** The bound TLS port (resolved when --tls-port 0); null without a TLS listener. */
+  readonly tlsPort: number | null;
+  /**
+   * Re-reads the TLS certificate, key and CA: new handshakes use them, open
+   * connections keep going. A bad file rejects (PKGI_TLS_FILE naming it)
+   * and the old ones stay in use.
+   */
+  reloadTls(): Promise<void>;
   /** Counters of every thread (gathered by message in worker mode). */
   threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]>;
   /** Resolves true when every thread answers a ping within the deadline. */

@@ -1,5 +1,6 @@
 import type { ProxyMode } from "@pkgindex/proxy-protocol";
 import type { ChangeRetention, StoreKind, SyncMode } from "@pkgindex/store";
+import type { ClientAuth, ServerTlsFiles } from "@pkgindex/tls";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export type LogFormat = "json" | "pretty";
@@ -7,7 +8,18 @@ export type LogFormat = "json" | "pretty";
 /** Everything a server needs, validated once by the CLI. */
 export interface ServerConfig {
   host: string;
+  /** The plain TCP port (0: any free port). */
   port: number;
+  /** false (--tls-only): no plain listener, only the TLS one. */
+  plainListener: boolean;
+  /** The TLS port (0: any free port); null: no TLS listener. */
+  tlsPort: number | null;
+  /** Certificate, key and CA files, client-certificate policy and handshake bound; null without --tls-port. */
+  tls: TlsSettings | null;
+  /** --writers entries: `*`, `cn:NAME` or address ranges (validated). */
+  writers: string[];
+  /** --proxy-trusted address ranges (validated); empty: every peer may send a PROXY header. */
+  proxyTrusted: string[];
   /** 0: one thread does everything; N: N I/O workers plus a state owner. */
   workers: number;
   /** Worker mode: `local` lets I/O workers answer QUERY from the shared read view; `owner` sends every command to the state owner. */
@@ -55,6 +67,19 @@ export interface ServerConfig {
   feedStallTimeoutMs: number;
   /** Test-only: SIGUSR2 crashes I/O worker 1, so supervision can be tested. */
   testHooks: boolean;
+}
+
+export interface TlsSettings {
+  files: ServerTlsFiles;
+  clientAuth: ClientAuth;
+  /** Close a connection whose handshake has not finished within this. */
+  handshakeTimeoutMs: number;
+}
+
+/** The ports a server listens on; null: that listener is off. */
+export interface ListenPorts {
+  plain: number | null;
+  tls: number | null;
 }
 
 /** Limits a connection enforces; the subset of ServerConfig I/O threads need. */

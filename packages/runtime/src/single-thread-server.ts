@@ -1,5 +1,6 @@
 import { aggregateMetrics, createSupervisorMetrics, createThreadMetrics, type BuildInfo, type CommandStats } from "@pkgindex/metrics";
 import type { StoreKind } from "@pkgindex/store";
+import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { connectionObjects } from "./connection-census.ts";
 import { ConnectionServer } from "./connection-server.ts";
 import type { CommandDispatcher } from "./connection.ts";
@@ -16,7 +17,7 @@ import type { Feed } from "./feed-listener.ts";
 import type { FeedRecorder } from "./feed-recorder.ts";
 import type { Logger } from "./logger.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
-import type { ServerConfig } from "./server-config.ts";
+import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 
 /** How long a metrics scrape waits for PostgreSQL's package count (/metrics waits 1 s in all). */
@@ -115,15 +116,21 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
 }
 
 /** --workers 0: sockets, parsing, graph and store on the calling thread. */
-export async function startSingleThread(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, build: BuildInfo): Promise<RunningServer> {
+export async function startSingleThread(
+  config: ServerConfig,
+  logger: Logger,
+  tls: ServerTlsMaterial | null,
+  onStoreStatus: StoreStatusListener,
+  build: BuildInfo,
+): Promise<RunningServer> {
   const fatal = new FatalSignal();
   let server: ConnectionServer | null = null;
   const engine = await openEngine(config, logger, onStoreStatus, fatal, () => server?.cutOff());
-  server = new ConnectionServer(config, engine.dispatcher, engine.stats, logger, new Int32Array(1));
+  server = new ConnectionServer(config, engine.dispatcher, engine.stats, logger, new Int32Array(1), tls);
   const listening = server;
-  let port: number;
+  let ports: ListenPorts;
   try {
-    port = await listening.listen(config.port, false);
+    ports = await listening.listen({ plain: config.plainListener ? config.port : null, tls: config.tlsPort }, false);
   } catch (err) {
     await engine.stop().catch(() => undefined);
     throw err;
@@ -149,7 +156,11 @@ export async function startSingleThread(config: ServerConfig, logger: Logger, on
     }
   };
   return {
-    port,
+    port: ports.plain,
+    tlsPort: ports.tls,
+    async reloadTls() {
+      if (config.tls !== null) listening.reloadTls(loadServerTls(config.tls.files));
+    },
     feedPort: engine.feed?.server.port,
     revision: () => engine.revision(),
     threadStats: async () => [snapshotStats("single", 0, engine.stats, graph)],

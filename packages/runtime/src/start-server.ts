@@ -1,3 +1,4 @@
+import { loadServerTls } from "@pkgindex/tls";
 import type { BuildInfo } from "@pkgindex/metrics";
 import type { Logger } from "./logger.ts";
 import type { RunningServer } from "./running-server.ts";
@@ -8,12 +9,17 @@ import { startSupervised } from "./supervisor.ts";
 
 const UNKNOWN_BUILD: BuildInfo = { version: "unknown", revision: "unknown" };
 
-/** Starts the layout `config.workers` asks for; `build` labels pkgindex_build_info. */
-export function startServer(
+/**
+ * Starts the layout `config.workers` asks for; `build` labels
+ * pkgindex_build_info. TLS files are checked first, so a bad certificate is
+ * refused before an index is loaded.
+ */
+export async function startServer(
   config: ServerConfig,
   logger: Logger,
   onStoreStatus: StoreStatusListener = () => {},
   build: BuildInfo = UNKNOWN_BUILD,
 ): Promise<RunningServer> {
-  return config.workers === 0 ? startSingleThread(config, logger, onStoreStatus, build) : startSupervised(config, logger, onStoreStatus, build);
+  const tls = config.tls === null ? null : loadServerTls(config.tls.files);
+  return config.workers === 0 ? startSingleThread(config, logger, tls, onStoreStatus, build) : startSupervised(config, logger, tls, onStoreStatus, build);
 }

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { PkgIndexError, type ErrorCode } from "@pkgindex/errors";
 import { aggregateMetrics, createSupervisorMetrics, type BuildInfo, type MetricsSnapshot } from "@pkgindex/metrics";
+import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import type { FeedInit } from "./feed-init.ts";
@@ -11,7 +12,7 @@ import type { Logger } from "./logger.ts";
 import { foreignListener } from "./port-ownership.ts";
 import type { DrainOutcome, RunningServer } from "./running-server.ts";
 import type { StoreHealth } from "./store-health-reporter.ts";
-import type { ServerConfig } from "./server-config.ts";
+import type { ListenPorts, ServerConfig } from "./server-config.ts";
 import { STORE_READY, type StoreStatus, type StoreStatusListener } from "./store-status.ts";
 import { THREAD_HEAP } from "./thread-heap.ts";
 import { nextEvent } from "./thread-events.ts";
@@ -30,10 +31,19 @@ const FEED_FLUSH_DEADLINE_MS = 2000;
  * since nothing else may touch the index: the application is told (onFatal)
  * and decides the exit.
  */
-export async function startSupervised(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, build: BuildInfo): Promise<RunningServer> {
+export async function startSupervised(
+  config: ServerConfig,
+  logger: Logger,
+  tls: ServerTlsMaterial | null,
+  onStoreStatus: StoreStatusListener,
+  build: BuildInfo,
+): Promise<RunningServer> {
+  const wanted: ListenPorts = { plain: config.plainListener ? config.port : null, tls: config.tlsPort };
   // Refused before anything binds, so a running server's clients never meet
   // a listener of ours (SO_REUSEPORT would let us join its port).
-  if (config.port !== 0 && foreignListener(config.port)) throw portInUse(config.host, config.port);
+  for (const port of [wanted.plain, wanted.tls]) {
+    if (port !== null && port !== 0 && foreignListener(port)) throw portInUse(config.host, port);
+  }
   let stopping = false;
   const fatal = new FatalSignal();
 
@@ -120,10 +130,10 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
     });
 
   const supervisorMetrics = createSupervisorMetrics({ build, supervising: true });
-  const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"));
-  let port: number;
+  const pool = new IoWorkerPool(config, stateOwner, logger, supervisorMetrics, (message) => fatal.fire(message, "PKGI_WORKER_START_FAILED"), tls);
+  let ports: ListenPorts;
   try {
-    port = await pool.start(config.workers, config.port);
+    ports = await pool.start(config.workers, wanted);
   } catch (err) {
     stopping = true;
     await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
@@ -133,17 +143,19 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
   }
   // Two servers started at once could both pass the first check: now that
   // ours listen, every listener on the port must be this process's.
-  if (foreignListener(port)) {
-    stopping = true;
-    await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
-    feedChannel?.port1.close();
-    throw portInUse(config.host, port);
+  for (const port of [ports.plain, ports.tls]) {
+    if (port !== null && foreignListener(port)) {
+      stopping = true;
+      await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
+      feedChannel?.port1.close();
+      throw portInUse(config.host, port);
+    }
   }
 
   if (config.testHooks) {
     // Test-only triggers for supervision tests (never on without --test-hooks).
     process.on("SIGUSR2", () => pool.crashFirst());
-    process.on("SIGHUP", () => stateOwner.request("crash", null, 1000).catch(() => undefined));
+    process.on("SIGWINCH", () => stateOwner.request("crash", null, 1000).catch(() => undefined));
   }
 
   // Every I/O worker first answers what it received and closes its
@@ -167,7 +179,12 @@ export async function startSupervised(config: ServerConfig, logger: Logger, onSt
   };
 
   return {
-    port,
+    port: ports.plain,
+    tlsPort: ports.tls,
+    async reloadTls() {
+      // Checked here once; each worker then builds its own context from it.
+      if (config.tls !== null) await pool.reloadTls(loadServerTls(config.tls.files));
+    },
     feedPort: feed?.server.port,
     revision,
     async threadStats(timeoutMs: number): Promise<ThreadStatsSnapshot[]> {

@@ -2,6 +2,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { ErrorCode } from "@pkgindex/errors";
 import type { ChangeBatch } from "@pkgindex/feed";
 import type { FeedInit } from "./feed-init.ts";
+import type { ServerTlsMaterial } from "@pkgindex/tls";
 import type { ServerConfig } from "./server-config.ts";
 
 // What the supervisor hands each thread at start. Control requests and
@@ -13,6 +14,8 @@ export interface IoWorkerData {
   statePort: MessagePort;
   /** Int32Array[1] over it: open connections of the whole process. */
   openCount: SharedArrayBuffer;
+  /** The TLS certificate, key and CA in force when the thread started (each worker builds its own context). */
+  tls: ServerTlsMaterial | null;
 }
 
 export interface StateOwnerData {

@@ -48,9 +48,9 @@ afterEach(() => {
 
 async function serve(dispatcher: CommandDispatcher, overrides = {}): Promise<{ server: ConnectionServer; port: number }> {
   const { logger } = capturingLogger();
-  const server = new ConnectionServer(testConfig(overrides), dispatcher, new CommandStats(), logger, new Int32Array(1));
+  const server = new ConnectionServer(testConfig(overrides), dispatcher, new CommandStats(), logger, new Int32Array(1), null);
   servers.push(server);
-  return { server, port: await server.listen(0, false) };
+  return { server, port: (await server.listen({ plain: 0, tls: null }, false)).plain! };
 }
 
 /** Writes `lines` and resolves once the server side has read every byte of them. */

@@ -25,9 +25,9 @@ async function startPool() {
   await nextEvent(owner, "ready");
   const { logger, waitFor } = capturingLogger();
   const fatal: string[] = [];
-  const pool = new IoWorkerPool(config, new ControlClient(owner), logger, createSupervisorMetrics({ build: { version: "0", revision: "test" }, supervising: true }), (m) => fatal.push(m));
+  const pool = new IoWorkerPool(config, new ControlClient(owner), logger, createSupervisorMetrics({ build: { version: "0", revision: "test" }, supervising: true }), (m) => fatal.push(m), null);
   cleanup.push(() => pool.stop("close", 0));
-  const port = await pool.start(2, 0);
+  const port = (await pool.start(2, { plain: 0, tls: null })).plain!;
   return { pool, port, waitFor, fatal };
 }
 

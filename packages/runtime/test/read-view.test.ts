@@ -46,9 +46,9 @@ async function layout() {
   view.addPort(owner);
   const stats = new CommandStats();
   const dispatcher = new ForwardingDispatcher(channel.port2, new ReadViewReader(), stats);
-  const server = new ConnectionServer(testConfig({ workers: 1 }), dispatcher, stats, capturingLogger().logger, new Int32Array(1));
+  const server = new ConnectionServer(testConfig({ workers: 1 }), dispatcher, stats, capturingLogger().logger, new Int32Array(1), null);
   servers.push(server);
-  const port = await server.listen(0, false);
+  const port = (await server.listen({ plain: 0, tls: null }, false)).plain!;
   return { store, stats, port, batchesSeen: () => batches };
 }
 

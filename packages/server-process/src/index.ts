@@ -5,3 +5,4 @@ export { type CompletedRun, runToCompletion } from "./run-to-completion.ts";
 export { ServerStartError, type ShellServer, startShellServer } from "./shell-server.ts";
 export { createDatabaseOn, databaseOf, PG_BIN, startCluster, type TestCluster } from "./pg-cluster.ts";
 export { metricSum, scrapeMetrics } from "./metrics-text.ts";
+export { makeTestPki, type TestPki } from "./test-pki.ts";

@@ -18,7 +18,10 @@ export interface LoggingProcess {
 
 /** A logging process that has logged `"msg":"listening"` with the port it bound. */
 export interface ServerProcess extends LoggingProcess {
+  /** The plain port; 0 when the server has no plain listener. */
   port: number;
+  /** The TLS port; 0 when the server has no TLS listener. */
+  tlsPort: number;
 }
 
 export interface SpawnOptions {
@@ -87,6 +90,7 @@ export function spawnLogging(entry: string, args: readonly string[], options: Sp
  */
 export async function startLoggingServer(entry: string, args: readonly string[], options: SpawnOptions = {}): Promise<ServerProcess> {
   const spawned = spawnLogging(entry, args, options);
-  const line = await spawned.waitForLog((l) => l.msg === "listening" && typeof l.port === "number");
-  return { ...spawned, port: line.port as number };
+  // A TLS-only server logs port null and a tlsPort.
+  const line = await spawned.waitForLog((l) => l.msg === "listening" && (typeof l.port === "number" || typeof l.tlsPort === "number"));
+  return { ...spawned, port: typeof line.port === "number" ? line.port : 0, tlsPort: typeof line.tlsPort === "number" ? line.tlsPort : 0 };
 }

@@ -18,10 +18,11 @@ export interface RunningHaproxy {
  * has been served through it. HAProxy prints nothing when it is ready and
  * assumes its servers up until checks fail, so the first QUERY answered is
  * the signal; each attempt is a real connect that HAProxy refuses until it
- * has bound its port (bounded by count, no timer). pnpm test installs
- * haproxy when missing (scripts/ensure-test-tools.sh).
+ * has bound its port (bounded by count, no timer). `probe` is that
+ * request (default: a plain QUERY; a TLS front end needs its own). pnpm
+ * test installs haproxy when missing (scripts/ensure-test-tools.sh).
  */
-export async function startHaproxy(config: string, env: Record<string, string>): Promise<RunningHaproxy> {
+export async function startHaproxy(config: string, env: Record<string, string>, probe: (port: number) => Promise<void> = plainProbe): Promise<RunningHaproxy> {
   if (spawnSync("haproxy", ["-v"]).status !== 0) throw new Error("haproxy is not installed (apt-get install haproxy)");
   const port = await freePort();
   const child = spawn("haproxy", ["-db", "-f", path.join(REPO_ROOT, "docker", config)], {
@@ -33,10 +34,10 @@ export async function startHaproxy(config: string, env: Record<string, string>):
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`haproxy exited with ${child.exitCode}`);
     if (attempt > 5000) throw new Error(`HAProxy never passed a request to pkgindex: ${lastError}`);
-    const c = await LineClient.connect(port).catch((err: Error) => ((lastError = err.message), null));
-    if (c === null) continue;
-    const served = await c.send("QUERY|probe|").then(() => true, (err: Error) => ((lastError = err.message), false));
-    c.close();
+    const served = await probe(port).then(
+      () => true,
+      (err: Error) => ((lastError = err.message), false),
+    );
     if (served) break;
   }
   return {
@@ -47,4 +48,14 @@ export async function startHaproxy(config: string, env: Record<string, string>):
       await exited;
     },
   };
+}
+
+/** One QUERY over plain TCP. */
+async function plainProbe(port: number): Promise<void> {
+  const c = await LineClient.connect(port);
+  try {
+    await c.send("QUERY|probe|");
+  } finally {
+    c.close();
+  }
 }

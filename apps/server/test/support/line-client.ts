@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 
 /**
  * A protocol client for tests: sends raw bytes, collects reply lines, and
@@ -32,6 +33,21 @@ export class LineClient {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host }, () => resolve(new LineClient(socket)));
       socket.once("error", reject);
+    });
+  }
+
+  /**
+   * A TLS connection; resolves once the handshake is done, rejects when it
+   * fails or the server closes the connection before the first reply could
+   * come (TLS 1.3 reports a refused client certificate only after the
+   * client's side of the handshake is done: `tls.connect`'s callback runs,
+   * then the alert arrives).
+   */
+  static connectTls(port: number, options: tls.ConnectionOptions = {}, host = "127.0.0.1"): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, servername: "localhost", ...options }, () => resolve(new LineClient(socket)));
+      socket.once("error", reject);
+      socket.once("close", () => reject(new Error("closed during the handshake")));
     });
   }
 

@@ -8,6 +8,11 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
   return {
     host: "127.0.0.1",
     port: 0,
+    plainListener: true,
+    tlsPort: null,
+    tls: null,
+    writers: ["*"],
+    proxyTrusted: [],
     workers: 0,
     reads: "local",
     store: "memory",
