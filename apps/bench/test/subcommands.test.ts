@@ -13,6 +13,10 @@ import { parseLoad, yardstickTable } from "../src/yardsticks.ts";
 
 const FIXTURES = path.resolve(fileURLToPath(import.meta.url), "../fixtures");
 
+// Started by this node itself: by its shebang it would run under pnpm's
+// node wrapper, whose child outlives the SIGTERM that stops the wrapper.
+const FAKE_YARDSTICK = `${process.execPath} ${path.join(FIXTURES, "fake-yardstick.mjs")}`;
+
 describe("metricSum", () => {
   const text = [
     "# HELP pkgindex_commands_total commands",
@@ -102,7 +106,7 @@ describe("bench yardsticks", () => {
     try {
       const code = await main([
         "yardsticks", "--rounds", "2", "--modes", "1", "--loads", "c2d3mixed", "--duration", "1s",
-        "--loadgen", path.join(FIXTURES, "fake-loadgen.mjs"), "--goref", path.join(FIXTURES, "fake-yardstick.mjs"), "--okserver", path.join(FIXTURES, "fake-yardstick.mjs"),
+        "--loadgen", path.join(FIXTURES, "fake-loadgen.mjs"), "--goref", FAKE_YARDSTICK, "--okserver", FAKE_YARDSTICK,
       ]);
       expect(code).toBe(0);
       const printed = log.mock.calls.map((c) => String(c[0]));
