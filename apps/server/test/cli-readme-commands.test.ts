@@ -39,6 +39,9 @@ const LAUNCHERS: [RegExp, keyof typeof BUNDLES][] = [
 ];
 
 let server: ServerProcess;
+/** A second live server with the change feed on, past revision 42 (the README's `since=42`). */
+let feedServer: ServerProcess;
+let feedPort: number;
 let work: string;
 
 /** The README's example ports and names, pointed at this test's server. */
@@ -46,7 +49,8 @@ function localize(text: string): string {
   return text
     .replaceAll("host.docker.internal", "127.0.0.1")
     .replace(/\b8080\b/g, String(server.port))
-    .replace(/\b9090\b/g, String(server.adminPort));
+    .replace(/\b9090\b/g, String(server.adminPort))
+    .replace(/\b9091\b/g, String(feedPort));
 }
 
 /** Runs a shell line to completion (no server of its own: those are started with startLoggingServer). */
@@ -80,11 +84,25 @@ async function serveAsWritten(words: string[]): Promise<Verdict> {
 
 /** A pkgindex line (maybe inside a pipeline): run for real with the installed bin, in the work directory. */
 async function runPkgindexLine(command: string, launcher: RegExp): Promise<Verdict> {
-  const words = shellWords(command.replace(launcher, "").trim());
+  // A server put in the background (`… serve … &`) is started and stopped like any other.
+  const words = shellWords(command.replace(launcher, "").replace(/\s+&$/, "").trim());
   if (words[0] === "serve" && !command.includes("|")) return serveAsWritten(words.slice(1));
+  if (words[0] === "watch") return followFeed(localize(command.replace(launcher, BIN)), /"rev":1\b/);
   const line = localize(command.replaceAll("./node_modules/.bin/pkgindex", BIN).replace(launcher, BIN));
   const run = await runShell(line, work, { PKGINDEX_PORT: String(server.port), PKGINDEX_ADMIN_PORT: String(server.adminPort) });
   return { actual: { line, code: run.code, stderr: run.stderr }, expected: { line, code: 0, stderr: "" } };
+}
+
+/**
+ * A line that follows the change feed: some end by themselves (normal,
+ * longpoll after changes, snapshot), others stream until stopped
+ * (continuous, eventsource, watch) and are stopped after 2 s. Either way
+ * the output must hold what the README says it shows.
+ */
+async function followFeed(line: string, shows: RegExp): Promise<Verdict> {
+  const run = await runShell(`timeout 2 ${line}`, work);
+  // 124: timeout stopped a line that streams; 0: one that ended by itself.
+  return { actual: { line, stopped: run.code === 0 || run.code === 124, shows: shows.test(run.stdout) }, expected: { line, stopped: true, shows: true } };
 }
 
 /** A bench or harness line: parsed by the real CLI (--dry-run), which must accept it and echo the options. */
@@ -152,6 +170,11 @@ async function verdict(c: ReadmeCommand): Promise<Verdict> {
     const run = await runShell(localize(text), work);
     return { actual: { code: run.code, stdout: run.stdout }, expected: { code: 0, stdout: "OK\nOK\n" } };
   }
+  if (/^curl (?:-N )?'http:\/\/127\.0\.0\.1:9091\//.test(text)) {
+    // since=0 and snapshot show revision 1 onwards; since=42 the change after it.
+    const shows = text.includes("/v1/snapshot") ? /"revision":50\b/ : text.includes("since=42") ? /"rev":43\b/ : /"rev":1\b/;
+    return followFeed(localize(text.replace(/\s+#.*$/, "")), shows);
+  }
   if (text.startsWith("curl -s localhost:9090/")) {
     const run = await runShell(localize(text), work);
     return { actual: { code: run.code, readyz: run.stdout.includes("readyz") }, expected: { code: 0, readyz: true } };
@@ -170,6 +193,11 @@ async function verdict(c: ReadmeCommand): Promise<Verdict> {
 
 beforeAll(async () => {
   server = await startServer(["--workers", "0", "--data-dir", tempDir("pkgindex-readme-live-")], {}, { admin: true });
+  feedPort = await freePort();
+  feedServer = await startServer(["--workers", "0", "--store", "memory", "--feed-port", String(feedPort)]);
+  const lines = Array.from({ length: 50 }, (_, i) => `INDEX|readme-${i}|\n`).join("");
+  const indexed = await runShell(`printf '${lines}' | nc -N 127.0.0.1 ${feedServer.port}`, REPO_ROOT);
+  expect(indexed.stdout).toBe("OK\n".repeat(50));
   work = tempDir("pkgindex-readme-work-");
   // The README's dump/load lines work on ./data of a stopped server.
   const loaded = await runCli(["load", path.join(REPO_ROOT, "../shared/data/brew-dependencies.txt"), "--create-missing", "--data-dir", path.join(work, "data")], {}, BUNDLES.pkgindex);
@@ -178,6 +206,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   expect(await server.stop()).toBe(0);
+  expect(await feedServer.stop()).toBe(0);
   removeTempDirs();
 });
 
