@@ -12,7 +12,7 @@ for round in 1 2 3; do
   spid=$!
   for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   t0=$(date +%s.%N)
-  $NODE /work/main/apps/harness/dist/cli.js --port $port --concurrency 100 --seed $round --data /work/shared/data/brew-dependencies.txt >/tmp/harness-last.txt 2>&1; rc=$?
+  $NODE /work/main/apps/harness/dist/cli.js --port $port --concurrency 100 --seed $round --data /work/shared/data/brew-dependencies.txt --json >/tmp/harness-last.json 2>/dev/null; rc=$?
   t1=$(date +%s.%N)
   cpu=$(awk '{print $14+$15}' /proc/$spid/stat)
   echo "{\"round\":$round,\"workers\":$w,\"store\":\"$store\",\"rc\":$rc,\"seconds\":$(echo "$t1 - $t0" | bc),\"server_cpu_ticks\":$cpu}" >> $OUT

@@ -4,12 +4,12 @@ set -u
 NODE=/work/main/node_modules/node/bin/node
 [ -x "$NODE" ] || NODE=$(ls /work/main/node_modules/.pnpm/node@*/node_modules/node/bin/node | head -1)
 DATA=/work/shared/data/brew-dependencies.txt
-OUT=/tmp/oldnew.jsonl; : > $OUT
-port=19100
+OUT=/tmp/oldnew2.jsonl; : > $OUT
+port=19200
 for round in 1 2 3; do
  for load in "100 1" "100 8"; do
   set -- $load; c=$1; d=$2
-  for cfg in old:0 old:3 new:0 new:3 newlocal:3; do
+  for cfg in newlocal:3 new:3 new:0 old:3 old:0; do
    build=${cfg%%:*}; w=${cfg##*:}
    {
     if [ $build = old ]; then dir=/work/wt-old; else dir=/work/main; fi
