@@ -51,7 +51,7 @@ export interface ServerConfig {
   lineTimeoutMs: number;
   /** On SIGTERM, readiness turns 503 at once; listeners close after this delay. */
   drainDelayMs: number;
-  /** Bound on the whole drain; past it the process exits 1. */
+  /** Bound on the whole drain; past it the server exits with status 1. */
   drainTimeoutMs: number;
   /** Admin HTTP server address; port 0 means no admin server. */
   adminHost: string;

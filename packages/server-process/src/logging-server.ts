@@ -10,7 +10,7 @@ export interface LoggingProcess {
   stderr(): string;
   /** Resolves with the exit code, or the signal's name. */
   exited: Promise<number | string>;
-  /** Resolves at the first log line (seen or to come) matching `predicate`; rejects if the process exits first. */
+  /** Resolves at the first log line (seen or to come) matching `predicate`; rejects if the child ends first. */
   waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine>;
   /** SIGTERM (unless it has exited), then its exit code or signal. */
   stop(): Promise<number | string>;

@@ -11,7 +11,7 @@ export interface CompletedRun {
 /**
  * Runs `node entry ...args` (this process's node) to completion and
  * collects its output. It resolves on "close", not "exit", so output still
- * in the pipes when the process exits is not lost.
+ * in the pipes when the child ends is not lost.
  */
 export function runToCompletion(entry: string, args: readonly string[], options: { env?: Record<string, string> } = {}): Promise<CompletedRun> {
   return new Promise((resolve, reject) => {

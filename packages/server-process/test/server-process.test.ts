@@ -38,7 +38,7 @@ describe("startLoggingServer", () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it("rejects with the exit code and stderr when the process exits before listening", async () => {
+  it("rejects with the exit code and stderr when the child ends before listening", async () => {
     await expect(startLoggingServer(FIXTURE, ["fail"])).rejects.toThrow(/exited \(3\) before the expected log line; stderr: cannot start: port taken/);
   });
 
