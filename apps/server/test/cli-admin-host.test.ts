@@ -1,20 +1,8 @@
-import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePort, startLoggingServer } from "@pkgindex/server-process";
+import { canConnect, freePort, startLoggingServer } from "@pkgindex/server-process";
 import { pkgindexEntry } from "./support/pkgindex-entry.ts";
 
 const ENTRY = pkgindexEntry().file;
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
 
 /** Starts serve with exactly these host flags (and env); returns where the admin server listens. */
 async function adminAddress(args: string[], env: Record<string, string> = {}): Promise<{ host: unknown; reachable: Record<string, boolean> }> {

@@ -16,7 +16,8 @@ export class ServerStartError extends Error {
   override name = "ServerStartError";
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
+/** Whether a TCP connection to host:port is accepted now (closed again at once). */
+export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     s.once("connect", () => {
