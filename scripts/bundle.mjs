@@ -1,7 +1,51 @@
 // The one esbuild configuration every app bundles with: ESM for Node 24+,
 // each entry point its own file (worker threads and piscina tasks are loaded
 // by file name), and a `require` for bundled CommonJS dependencies.
+import { readFile } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import { build } from "esbuild";
+
+// Node's built-in modules are loaded with `require`, never with an ESM
+// `import`: linking an ESM import of a built-in reads every export of it, and
+// reading `node:http`'s lazy `WebSocket`/`EventSource` getters loads all of
+// undici (about 12 MiB of RSS per thread, docs/DECISIONS.md "Issue 19").
+// `require` returns the exports object and reads nothing; esbuild's interop
+// then reads each export where it is used.
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z:_/0-9]+$/ }, (args) => {
+      if (args.kind !== "import-statement" && args.kind !== "dynamic-import") return undefined;
+      if (!isBuiltin(args.path)) return undefined;
+      return { path: args.path, namespace: "builtin-by-require" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "builtin-by-require" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
+// yargs renders the whole help text of a command each time it runs the
+// command's handler, only to cache it for a fail() callback that might print
+// it later. Ours never prints help from fail() (cli.ts names the problem in
+// one line), and the rendering (cliui, string-width, the emoji regex, ICU
+// normalisation) costs `serve` about 12 MiB of RSS it keeps: the bundle drops
+// the caching, and `--help` renders as before. A yargs that no longer has
+// the line fails the build, so the edit cannot silently stop applying.
+const YARGS_CACHE_HELP = "cachedHelpMessage = this.help();";
+const yargsHelpOnDemand = {
+  name: "yargs-help-on-demand",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      if (!source.includes(YARGS_CACHE_HELP)) {
+        return { errors: [{ text: `yargs-help-on-demand: "${YARGS_CACHE_HELP}" not found in ${args.path}; review the edit for this yargs version` }] };
+      }
+      return { contents: source.replace(YARGS_CACHE_HELP, "cachedHelpMessage = undefined;"), loader: "js" };
+    });
+  },
+};
 
 /**
  * @param {{ entryPoints: Record<string, string>, external?: string[], define?: Record<string, string> }} options
@@ -17,6 +61,7 @@ export function bundleApp({ entryPoints, external = [], define = {} }) {
     sourcemap: true,
     external,
     define,
+    plugins: [builtinsByRequire, yargsHelpOnDemand],
     banner: {
       js: "import { createRequire as __pkgindexCreateRequire } from 'node:module'; const require = __pkgindexCreateRequire(import.meta.url);",
     },
