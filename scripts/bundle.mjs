@@ -26,24 +26,42 @@ const builtinsByRequire = {
   },
 };
 
-// yargs renders the whole help text of a command each time it runs the
-// command's handler, only to cache it for a fail() callback that might print
-// it later. Ours never prints help from fail() (cli.ts names the problem in
-// one line), and the rendering (cliui, string-width, the emoji regex, ICU
-// normalisation) costs `serve` about 12 MiB of RSS it keeps: the bundle drops
-// the caching, and `--help` renders as before. A yargs that no longer has
-// the line fails the build, so the edit cannot silently stop applying.
-const YARGS_CACHE_HELP = "cachedHelpMessage = this.help();";
-const yargsHelpOnDemand = {
-  name: "yargs-help-on-demand",
+// Two edits to dependencies' code, each made for RSS (docs/DECISIONS.md,
+// "Issue 19"), each failing the build when its text is no longer found, so
+// a dependency update cannot make one silently stop applying.
+const SOURCE_EDITS = [
+  {
+    // yargs renders the whole help text of a command each time it runs the
+    // command's handler, only to cache it for a fail() callback that might
+    // print it. Ours never prints help from fail() (cli.ts names the problem
+    // in one line), and the rendering (cliui, string-width, the emoji regex,
+    // ICU normalisation) costs `serve` about 9 MiB of RSS it keeps. Without
+    // the cache `--help` renders exactly as before.
+    file: /[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/,
+    find: "cachedHelpMessage = this.help();",
+    replace: "cachedHelpMessage = undefined;",
+  },
+  {
+    // string-width (yargs' cliui) builds an Intl.Segmenter when imported,
+    // which maps ICU's break-iterator data into every process that never
+    // measures a string; made on first use instead.
+    file: /[\\/]string-width[\\/]index\.js$/,
+    find: "const segmenter = new Intl.Segmenter();",
+    replace: "let realSegmenter; const segmenter = { segment: (text) => (realSegmenter ??= new Intl.Segmenter()).segment(text) };",
+  },
+];
+const sourceEdits = {
+  name: "source-edits",
   setup(b) {
-    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/ }, async (args) => {
-      const source = await readFile(args.path, "utf8");
-      if (!source.includes(YARGS_CACHE_HELP)) {
-        return { errors: [{ text: `yargs-help-on-demand: "${YARGS_CACHE_HELP}" not found in ${args.path}; review the edit for this yargs version` }] };
-      }
-      return { contents: source.replace(YARGS_CACHE_HELP, "cachedHelpMessage = undefined;"), loader: "js" };
-    });
+    for (const edit of SOURCE_EDITS) {
+      b.onLoad({ filter: edit.file }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        if (!source.includes(edit.find)) {
+          return { errors: [{ text: `source-edits: "${edit.find}" not found in ${args.path}; review the edit for this version` }] };
+        }
+        return { contents: source.replace(edit.find, edit.replace), loader: "js" };
+      });
+    }
   },
 };
 
@@ -55,13 +73,14 @@ export function bundleApp({ entryPoints, external = [], define = {} }) {
     entryPoints,
     outdir: "dist",
     bundle: true,
+    splitting: true,
     platform: "node",
     format: "esm",
     target: "node24",
     sourcemap: true,
     external,
     define,
-    plugins: [builtinsByRequire, yargsHelpOnDemand],
+    plugins: [builtinsByRequire, sourceEdits],
     banner: {
       js: "import { createRequire as __pkgindexCreateRequire } from 'node:module'; const require = __pkgindexCreateRequire(import.meta.url);",
     },

@@ -1,4 +1,6 @@
-import { AggregatorRegistry, Registry } from "prom-client";
+// Not from "prom-client": its index loads far more than these two (prom-client-parts.d.ts).
+import AggregatorRegistry from "prom-client/lib/cluster.js";
+import Registry from "prom-client/lib/registry.js";
 import type { MetricsSnapshot } from "./thread-metrics.ts";
 
 /** Content type of aggregateMetrics()'s text (Prometheus text format 0.0.4). */
