@@ -1,3 +1,4 @@
+/// <reference path="./prom-client-parts.d.ts" />
 // Not from "prom-client": its index loads far more than these two (prom-client-parts.d.ts).
 import AggregatorRegistry from "prom-client/lib/cluster.js";
 import Registry from "prom-client/lib/registry.js";
