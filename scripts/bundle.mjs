@@ -66,14 +66,17 @@ const sourceEdits = {
 };
 
 /**
- * @param {{ entryPoints: Record<string, string>, external?: string[], define?: Record<string, string> }} options
+ * `splitting: false` makes each entry one self-contained file (a launcher
+ * that must answer on any Node before it loads anything else).
+ *
+ * @param {{ entryPoints: Record<string, string>, external?: string[], define?: Record<string, string>, splitting?: boolean }} options
  */
-export function bundleApp({ entryPoints, external = [], define = {} }) {
+export function bundleApp({ entryPoints, external = [], define = {}, splitting = true }) {
   return build({
     entryPoints,
     outdir: "dist",
     bundle: true,
-    splitting: true,
+    splitting,
     platform: "node",
     format: "esm",
     target: "node24",
