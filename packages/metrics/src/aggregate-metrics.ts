@@ -1,3 +1,4 @@
+// oxlint-disable-next-line typescript/triple-slash-reference -- the deep path has no types to import; every package that compiles this file (admin, runtime, server) needs the declaration, and only a reference brings it along
 /// <reference path="./prom-client-parts.d.ts" />
 import type { MetricsSnapshot } from "./thread-metrics.ts";
 
