@@ -18,13 +18,16 @@ if (process.env.PKGINDEX_REVISION === undefined) {
   }
 }
 
+// Baked in, so neither --version nor /metrics reads a file or runs git at run time.
+const define = { PKGINDEX_BAKED_VERSION: JSON.stringify(version), PKGINDEX_BAKED_REVISION: JSON.stringify(revision) };
+// The entry stays one file of its own: it answers --version on any Node
+// before it loads anything (a test reads the version in it).
+await bundleApp({ entryPoints: { pkgindex: "src/pkgindex.ts" }, define, splitting: false });
 await bundleApp({
   entryPoints: {
-    pkgindex: "src/pkgindex.ts",
     cli: "src/cli.ts",
     "io-worker": "../../packages/runtime/src/io-worker.ts",
     "state-owner-worker": "../../packages/runtime/src/state-owner-worker.ts",
   },
-  // Baked in, so neither --version nor /metrics reads a file or runs git at run time.
-  define: { PKGINDEX_BAKED_VERSION: JSON.stringify(version), PKGINDEX_BAKED_REVISION: JSON.stringify(revision) },
+  define,
 });

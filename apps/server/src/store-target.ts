@@ -1,5 +1,5 @@
 import { PkgIndexError } from "@pkgindex/errors";
-import { PostgresStore } from "@pkgindex/store-postgres";
+import type { PostgresStore } from "@pkgindex/store-postgres";
 import { checkPostgresUrl, seconds } from "./options.ts";
 
 /** The flags `dump` and `load` share with `serve` to name the store they work on. */
@@ -20,9 +20,11 @@ export interface RawStoreTarget {
  * the connect timeout; migrating a new database), after checking the flags
  * once, naming the flag.
  */
-export function connectPostgres(raw: RawStoreTarget, allowCycles = false): Promise<PostgresStore> {
+export async function connectPostgres(raw: RawStoreTarget, allowCycles = false): Promise<PostgresStore> {
   if (raw.postgresUrl !== undefined) checkPostgresUrl(raw.postgresUrl);
   const timeout = seconds("store-connect-timeout", raw.storeConnectTimeout, 86_400);
+  // Loaded only when used: node-postgres is the largest code the CLI could carry.
+  const { PostgresStore } = await import("@pkgindex/store-postgres");
   return PostgresStore.connect({ connectionString: raw.postgresUrl, connectTimeoutMillis: timeout, allowCycles, applicationName: "pkgindex-cli" });
 }
 

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { METRICS_CONTENT_TYPE } from "./content-type.ts";
+import { METRICS_CONTENT_TYPE } from "@pkgindex/metrics";
 import { withDeadline } from "./deadline.ts";
 import { healthBody, type Checks, type Degraded, type Facts } from "./health-text.ts";
 import { listenError } from "./listen-error.ts";

@@ -1,8 +1,22 @@
-import { AggregatorRegistry, Registry } from "prom-client";
+// oxlint-disable-next-line typescript/triple-slash-reference -- the deep path has no types to import; every package that compiles this file (admin, runtime, server) needs the declaration, and only a reference brings it along
+/// <reference path="./prom-client-parts.d.ts" />
 import type { MetricsSnapshot } from "./thread-metrics.ts";
 
-/** Content type of aggregateMetrics()'s text (Prometheus text format 0.0.4). */
-export const METRICS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
+/**
+ * Content type of aggregateMetrics()'s text (Prometheus text format 0.0.4):
+ * prom-client's Registry.PROMETHEUS_CONTENT_TYPE (a test holds them equal),
+ * written out so that naming it loads no prom-client.
+ */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/**
+ * prom-client's AggregatorRegistry, loaded at the first scrape: only the
+ * main thread ever aggregates, and every thread imports this package. Not
+ * from "prom-client": its index loads far more (prom-client-parts.d.ts).
+ */
+async function aggregator(): Promise<typeof import("prom-client").AggregatorRegistry> {
+  return (await import("prom-client/lib/cluster.js")).default;
+}
 
 /**
  * Merges the snapshots of every thread into one Prometheus text exposition,
@@ -17,7 +31,7 @@ export const METRICS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
  * rejections) add up across threads.
  */
 export async function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {
-  return AggregatorRegistry.aggregate([...snapshots]).metrics();
+  return (await aggregator()).aggregate([...snapshots]).metrics();
 }
 
 /**
@@ -29,6 +43,6 @@ export async function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): P
  */
 export async function retireSnapshot(carry: MetricsSnapshot | undefined, last: MetricsSnapshot): Promise<MetricsSnapshot> {
   const cumulative = last.filter((m) => String(m.type) === "counter" || String(m.type) === "histogram");
-  const merged = AggregatorRegistry.aggregate(carry === undefined ? [cumulative] : [carry, cumulative]);
+  const merged = (await aggregator()).aggregate(carry === undefined ? [cumulative] : [carry, cumulative]);
   return (await merged.getMetricsAsJSON()) as MetricsSnapshot;
 }

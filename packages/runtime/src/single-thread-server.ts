@@ -8,7 +8,6 @@ import { FatalSignal } from "./fatal-signal.ts";
 import { IndexEngine } from "./index-engine.ts";
 import { LocalDispatcher } from "./local-dispatcher.ts";
 import { RemoteDispatcher } from "./remote-dispatcher.ts";
-import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
 import { activeRejectReasons } from "./reject-reasons.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter, type StoreHealth } from "./store-health-reporter.ts";
@@ -48,6 +47,9 @@ interface SingleEngine {
 
 async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: StoreStatusListener, fatal: FatalSignal, cutOff: () => void): Promise<SingleEngine> {
   if (config.store === "postgres") {
+    // Loaded only here: node-postgres is the largest code a server carries,
+    // and a local store never runs it (docs/DECISIONS.md, "Issue 19").
+    const { postgresBackupUnavailable, RemoteEngine } = await import("./remote-engine.ts");
     const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
     logger.info({ millis, store: config.store }, "index loaded");
     const graph = engine.graphCounts;

@@ -14,7 +14,7 @@ import { IndexEngine } from "./index-engine.ts";
 import type { FeedRecorder } from "./feed-recorder.ts";
 import { createLogger } from "./logger.ts";
 import { ReadViewWriter } from "./read-view.ts";
-import { postgresBackupUnavailable, RemoteEngine } from "./remote-engine.ts";
+import type { RemoteEngine } from "./remote-engine.ts";
 import { snapshotStats } from "./stats-snapshot.ts";
 import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { FeedMessage, PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
@@ -103,9 +103,12 @@ async function startLocal(): Promise<Owner | null> {
 
 /** --store postgres: every line goes to the database (RemoteEngine); this thread keeps no index. */
 async function startRemote(): Promise<Owner | null> {
+  // Loaded only here: node-postgres is the largest code this thread could
+  // carry, and a local store never runs it (docs/DECISIONS.md, "Issue 19").
+  const { postgresBackupUnavailable, RemoteEngine: Remote } = await import("./remote-engine.ts");
   let engine: RemoteEngine;
   try {
-    const opened = await RemoteEngine.open(config, logger, (status) => postEvent(parent, "store-status", { ...status }));
+    const opened = await Remote.open(config, logger, (status) => postEvent(parent, "store-status", { ...status }));
     engine = opened.engine;
     postEvent(parent, "ready", { packages: 0, edges: 0, millis: opened.millis });
   } catch (err) {

@@ -1,6 +1,7 @@
-import crypto from "node:crypto";
+import type crypto from "node:crypto";
 import fs from "node:fs";
 import { PkgIndexError } from "@pkgindex/errors";
+import { nodeCrypto } from "./lazy-builtins.ts";
 
 /** The error for a TLS file: one line naming the flag, the file and why. */
 export function tlsFileError(option: string, path: string, reason: string): PkgIndexError {
@@ -27,7 +28,7 @@ export function parseCertificates(option: string, path: string, pem: string): cr
   if (blocks.length === 0) throw tlsFileError(option, path, "no PEM certificate in it");
   return blocks.map((block, i) => {
     try {
-      return new crypto.X509Certificate(block);
+      return new (nodeCrypto().X509Certificate)(block);
     } catch (err) {
       throw tlsFileError(option, path, `certificate ${i + 1} is not valid PEM (${(err as Error).message})`);
     }

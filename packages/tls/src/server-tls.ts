@@ -1,5 +1,6 @@
-import crypto from "node:crypto";
-import tls from "node:tls";
+import type crypto from "node:crypto";
+import type tls from "node:tls";
+import { nodeCrypto, nodeTls } from "./lazy-builtins.ts";
 import { parseCertificates, readPemFile, tlsFileError } from "./read-pem.ts";
 
 export type ClientAuth = "off" | "optional" | "require";
@@ -35,7 +36,7 @@ export function loadServerTls(files: ServerTlsFiles, now: Date = new Date()): Se
   }
   let privateKey: crypto.KeyObject;
   try {
-    privateKey = crypto.createPrivateKey(key);
+    privateKey = nodeCrypto().createPrivateKey(key);
   } catch (err) {
     throw tlsFileError("tls-key", files.keyFile, `not a usable unencrypted PEM private key (${(err as Error).message})`);
   }
@@ -45,7 +46,7 @@ export function loadServerTls(files: ServerTlsFiles, now: Date = new Date()): Se
   if (ca !== null) parseCertificates("tls-ca", files.caFile!, ca);
   const material = { cert, key, ca };
   try {
-    tls.createSecureContext(secureContextOptions(material));
+    nodeTls().createSecureContext(secureContextOptions(material));
   } catch (err) {
     throw tlsFileError("tls-cert", files.certFile, `OpenSSL refused it (${(err as Error).message})`);
   }
@@ -61,7 +62,7 @@ export function secureContextOptions(material: ServerTlsMaterial): tls.SecureCon
 
 /** A tls.Server that is never listened on: sockets are handed to it (`emit("connection")`) after our own accept. */
 export function createHandshakeServer(material: ServerTlsMaterial, clientAuth: ClientAuth, handshakeTimeoutMs: number): tls.Server {
-  return tls.createServer({
+  return nodeTls().createServer({
     ...secureContextOptions(material),
     requestCert: clientAuth !== "off",
     rejectUnauthorized: clientAuth === "require",
