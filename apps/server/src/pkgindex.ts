@@ -27,9 +27,13 @@ if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {
 // `serve` runs with a small young generation on the main thread (the worker
 // threads get theirs through resourceLimits): under connection churn V8
 // otherwise grows it to tens of MiB and RSS doubles before a collection
-// (docs/DECISIONS.md, "Issue 19"). V8 reads the size only when the process
-// starts, so the process replaces itself once with the flag (same pid: the
-// signals and the exit status stay the server's own). A size given in
+// (docs/DECISIONS.md, "Issue 19"). It also grows the old generation by only
+// 10% past what the last full collection kept, not by V8's default factor
+// (up to 4x for a small heap): a closed connection's objects are promoted
+// before they die, and under churn the default let RSS climb ~40 MiB above
+// idle before a full collection. V8 reads both only when the process
+// starts, so the process replaces itself once with the flags (same pid: the
+// signals and the exit status stay the server's own). A flag given in
 // node's own flags or NODE_OPTIONS is kept.
 //
 // The same replacement sets glibc's mmap threshold to its default, 128 KiB,
@@ -38,14 +42,18 @@ if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {
 // doubling) move onto the malloc heap, whose freed space stays resident:
 // 7 MiB of RSS at 200,000 packages (docs/DECISIONS.md, "Issue 19"). A value
 // in the environment is kept; other C libraries ignore the variable.
-const SEMI_SPACE_FLAG = "--max-semi-space-size";
+const V8_FLAGS = ["--max-semi-space-size=1", "--heap-growing-percent=10"];
 const MMAP_THRESHOLD_ENV = "MALLOC_MMAP_THRESHOLD_";
-const addFlag = !process.execArgv.some((a) => a.startsWith(SEMI_SPACE_FLAG)) && !(process.env.NODE_OPTIONS ?? "").includes(SEMI_SPACE_FLAG);
+const given = (flag: string) => {
+  const name = flag.slice(0, flag.indexOf("="));
+  return process.execArgv.some((a) => a.startsWith(name)) || (process.env.NODE_OPTIONS ?? "").includes(name);
+};
+const addFlags = V8_FLAGS.filter((f) => !given(f));
 const addEnv = process.env[MMAP_THRESHOLD_ENV] === undefined;
-if (process.argv[2] === "serve" && typeof process.execve === "function" && (addFlag || addEnv)) {
+if (process.argv[2] === "serve" && typeof process.execve === "function" && (addFlags.length > 0 || addEnv)) {
   process.execve(
     process.execPath,
-    [process.execPath, ...(addFlag ? [`${SEMI_SPACE_FLAG}=1`] : []), ...process.execArgv, ...process.argv.slice(1)],
+    [process.execPath, ...addFlags, ...process.execArgv, ...process.argv.slice(1)],
     addEnv ? { ...process.env, [MMAP_THRESHOLD_ENV]: "131072" } : process.env,
   );
 }
