@@ -25,7 +25,7 @@ describe("start-up", () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
     const stores = await Promise.all([connect(url), connect(url), connect(url)]);
-    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, 1, 1]);
+    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, SCHEMA_VERSION, SCHEMA_VERSION]);
     expect(stores.every((s) => s.migration.to === SCHEMA_VERSION)).toBe(true);
     await stores[0].applyBatch("INDEX|a|\nINDEX|b|a");
     const again = await connect(url);
@@ -315,17 +315,21 @@ describe("load, dumpEntries, bulkLoad", () => {
     expect(merge.message).toMatch(/^cannot load deps.txt: the index already holds 4 packages; load never merges/);
 
     const replaced = await store.bulkLoad([{ name: "q", deps: ["r"] }], { replace: true, missing: "create" });
-    expect(replaced).toMatchObject({ packages: 2, created: 1, replaced: 4, revision: 7 });
+    expect(replaced).toMatchObject({ packages: 2, created: 1, replaced: 4, revision: 10 });
     expect(await store.dumpEntries()).toEqual([{ name: "q", deps: ["r"] }, { name: "r", deps: [] }]);
     const log = await env.cluster.sql(db, "SELECT revision::int, command, name, deps FROM pkgindex.changes WHERE revision > 4 ORDER BY revision");
     expect(log).toEqual([
-      { revision: 5, command: "CLEAR", name: "", deps: "" },
-      { revision: 6, command: "INDEX", name: "r", deps: "" },
-      { revision: 7, command: "INDEX", name: "q", deps: "r" },
+      // The old index goes as one REMOVE per package (by name), as a SQLite load --replace records it.
+      { revision: 5, command: "REMOVE", name: "@scope/pkg", deps: "" },
+      { revision: 6, command: "REMOVE", name: "gtk+3", deps: "" },
+      { revision: 7, command: "REMOVE", name: "libsigc++", deps: "" },
+      { revision: 8, command: "REMOVE", name: "python@3.12", deps: "" },
+      { revision: 9, command: "INDEX", name: "r", deps: "" },
+      { revision: 10, command: "INDEX", name: "q", deps: "r" },
     ]);
     // Applying batches continues from the loaded revision.
     expect(codes(await store.applyBatch("INDEX|s|q"))).toEqual([0]);
-    expect(await store.revision()).toBe(8);
+    expect(await store.revision()).toBe(11);
   });
 
   it("bulkLoad refuses a bad file before writing anything", async () => {
