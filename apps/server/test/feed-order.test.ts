@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectConsecutive, FeedStream, fold, snapshot, startWithFeed, type Change, type FeedServerProcess } from "./support/feed-client.ts";
+import { expectConsecutive, FeedStream, fold, snapshot, startWithFeed, type FeedServerProcess } from "./support/feed-client.ts";
 import { BASE, changesOf, clientLoad } from "./support/feed-load.ts";
 import { LineClient } from "./support/line-client.ts";
 
