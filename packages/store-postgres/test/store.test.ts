@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PostgresStore, SCHEMA_VERSION, WRITER_LOCK_KEY, isCommitOutcomeUnknown } from "../src/index.ts";
 import { codes, connect, databaseOf, rejection, useCluster, waitForLockWaiters, waitUntil } from "./helpers.ts";
 import { Model } from "./model.ts";
+import { MIGRATIONS } from "../src/schema.ts";
 import { Client } from "pg";
 
 const env = useCluster();
@@ -48,6 +49,31 @@ describe("start-up", () => {
         else process.env[key] = saved[key];
       }
     }
+  });
+
+  it("migrates a version 1 database: its history stays (stamped with the migration's time), apply is replaced, revisions go on", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    // Version 1 as a database has it: the tables, a history with a CLEAR, and its two-argument apply (a stand-in here).
+    await env.cluster.sql(
+      db,
+      `CREATE SCHEMA pkgindex;
+       CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+       INSERT INTO pkgindex.schema_version (version) VALUES (1);
+       ${MIGRATIONS[0]}
+       CREATE FUNCTION pkgindex.apply(batch text, allow_cycles boolean DEFAULT false) RETURNS text LANGUAGE sql AS $$ SELECT 'v1'::text $$;
+       INSERT INTO pkgindex.packages (name) VALUES ('a');
+       INSERT INTO pkgindex.changes (revision, command, name, deps) VALUES (1, 'INDEX', 'x', ''), (2, 'CLEAR', '', ''), (3, 'INDEX', 'a', '');
+       UPDATE pkgindex.meta SET revision = 3;`,
+    );
+    const before = Date.now();
+    const store = await connect(url);
+    expect(store.migration).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect(codes(await store.applyBatch("INDEX|b|a"))).toEqual([0]);
+    const rows = await env.cluster.sql(db, "SELECT revision::int, command, (extract(epoch FROM at) * 1000)::float8 AS at FROM pkgindex.changes ORDER BY revision");
+    expect(rows.map((r) => `${r.revision} ${r.command}`)).toEqual(["1 INDEX", "2 CLEAR", "3 INDEX", "4 INDEX"]);
+    for (const r of rows) expect(Number(r.at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await env.cluster.sql(db, "SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'apply' AND pronamespace = 'pkgindex'::regnamespace")).toEqual([{ n: 1 }]);
   });
 
   it("refuses a newer schema at once (no retrying until the timeout) and leaves it untouched", async () => {
