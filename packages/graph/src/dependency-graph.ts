@@ -15,11 +15,30 @@ import { UNDO_ADDED, UNDO_REMOVED, UNDO_REPLACED, UndoJournal } from "./undo-jou
 export interface GraphOptions {
   /** Accept INDEX lists that close a cycle (self-dependencies included). */
   allowCycles: boolean;
-  /** How the name table keeps its arrays (shared with reader threads in worker mode). */
-  names?: NameTableOptions;
+  /**
+   * Keep the name table, the dependency lists and their per-id offsets in
+   * SharedArrayBuffers, for readers on other threads (worker mode's read
+   * view). `onReplaced` is called after any of them was replaced (growth,
+   * rehash, compaction): readers must switch to the new arrays.
+   */
+  shared?: NameTableOptions;
+}
+
+/** The arrays behind a graph's dependency lists: what a reader on another thread needs. */
+export interface DependencyTables {
+  /** depStart[id], depLength[id]: package id's list is edges[depStart, depStart + depLength). */
+  depStart: Int32Array;
+  depLength: Int32Array;
+  edges: Int32Array;
+  /** How many indexed packages list id (a self-edge included). */
+  dependentCount: Int32Array;
 }
 
 const COMMA = 44;
+
+function sharedInts(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
 
 /**
  * The package index. Names are interned as bytes (NameTable) to integer ids
@@ -38,16 +57,18 @@ export class DependencyGraph {
   readonly allowCycles: boolean;
   readonly names: NameTable;
   private indexed = new Uint8Array(1024);
-  private depStart = new Int32Array(1024);
-  private depLength = new Int32Array(1024);
-  private dependentCount = new Int32Array(1024);
+  private depStart: Int32Array = new Int32Array(1024);
+  private depLength: Int32Array = new Int32Array(1024);
+  private dependentCount: Int32Array = new Int32Array(1024);
   // Epoch marks make set operations (dedup, compare, visited) O(1) per element
   // without clearing an array or allocating a Set per command.
   private mark = new Uint32Array(1024);
   private epoch = 0;
   private scratch = new Int32Array(64);
   private stack = new Int32Array(64);
-  private readonly pool = new EdgePool();
+  private readonly pool: EdgePool;
+  private readonly sharedArrays: boolean;
+  private readonly onReplaced: (() => void) | undefined;
   private packageCount = 0;
   private edges = 0;
   /** Id of the package the last successful index or remove touched. */
@@ -57,7 +78,24 @@ export class DependencyGraph {
 
   constructor(options: Partial<GraphOptions> = {}) {
     this.allowCycles = options.allowCycles ?? false;
-    this.names = new NameTable(options.names);
+    this.names = new NameTable(options.shared);
+    this.sharedArrays = options.shared?.shared === true;
+    this.onReplaced = options.shared?.onReplaced;
+    this.pool = new EdgePool(this.sharedArrays);
+    if (this.sharedArrays) {
+      this.depStart = sharedInts(this.depStart.length);
+      this.depLength = sharedInts(this.depLength.length);
+      this.dependentCount = sharedInts(this.dependentCount.length);
+    }
+  }
+
+  /**
+   * The dependency lists as arrays (shared ones with options.shared). They
+   * change in place while a batch is applied; a reader on another thread
+   * must know when that is (the read view's write sequence).
+   */
+  get dependencyTables(): DependencyTables {
+    return { depStart: this.depStart, depLength: this.depLength, edges: this.pool.data, dependentCount: this.dependentCount };
   }
 
   /** Whether the package with id `id` is indexed (ids from `names`). */
@@ -401,18 +439,19 @@ export class DependencyGraph {
     const indexed = new Uint8Array(size);
     indexed.set(this.indexed);
     this.indexed = indexed;
-    const depStart = new Int32Array(size);
+    const depStart = this.sharedArrays ? sharedInts(size) : new Int32Array(size);
     depStart.set(this.depStart);
     this.depStart = depStart;
-    const depLength = new Int32Array(size);
+    const depLength = this.sharedArrays ? sharedInts(size) : new Int32Array(size);
     depLength.set(this.depLength);
     this.depLength = depLength;
-    const dependentCount = new Int32Array(size);
+    const dependentCount = this.sharedArrays ? sharedInts(size) : new Int32Array(size);
     dependentCount.set(this.dependentCount);
     this.dependentCount = dependentCount;
     const mark = new Uint32Array(size);
     mark.set(this.mark);
     this.mark = mark;
+    this.onReplaced?.();
   }
 
   private growScratch(): void {
@@ -488,11 +527,13 @@ export class DependencyGraph {
   }
 
   private writeList(id: number, unique: number): void {
+    const before = this.pool.data;
     const start = unique === 0 ? 0 : this.pool.allocate(unique);
     this.fillList(id, start, unique);
     if (this.pool.garbage > 4096 && this.pool.garbage * 2 > this.pool.used) {
       this.pool.compact(this.depStart, this.depLength, this.names.size);
     }
+    if (this.pool.data !== before) this.onReplaced?.();
   }
 
   private fillList(id: number, start: number, unique: number): void {

@@ -5,16 +5,27 @@
  * larger part, so re-INDEX churn cannot grow it without bound.
  */
 export class EdgePool {
-  data = new Int32Array(1024);
+  data: Int32Array;
   used = 0;
   garbage = 0;
+  /** In a SharedArrayBuffer (worker mode's readers see the lists). */
+  private readonly shared: boolean;
+
+  constructor(shared = false) {
+    this.shared = shared;
+    this.data = this.ints(1024);
+  }
+
+  private ints(n: number): Int32Array {
+    return new Int32Array(this.shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
+  }
 
   /** Reserves `length` slots at the end and returns their offset. */
   allocate(length: number): number {
     if (this.used + length > this.data.length) {
       let size = this.data.length * 2;
       while (size < this.used + length) size *= 2;
-      const grown = new Int32Array(size);
+      const grown = this.ints(size);
       grown.set(this.data.subarray(0, this.used));
       this.data = grown;
     }
@@ -28,7 +39,7 @@ export class EdgePool {
    * package id and updated in place.
    */
   compact(starts: Int32Array, lengths: Int32Array, count: number): void {
-    const next = new Int32Array(Math.max(1024, (this.used - this.garbage) * 2));
+    const next = this.ints(Math.max(1024, (this.used - this.garbage) * 2));
     let at = 0;
     const data = this.data;
     for (let id = 0; id < count; id++) {

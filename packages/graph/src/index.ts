@@ -1,4 +1,4 @@
-export { DependencyGraph } from "./dependency-graph.ts";
+export { DependencyGraph, type DependencyTables } from "./dependency-graph.ts";
 export { NameReader, NameTable, type NameTables } from "./name-table.ts";
 export {
   INDEX_ADDED,

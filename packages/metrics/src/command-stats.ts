@@ -21,6 +21,8 @@ export class CommandStats {
   batchedCommands = 0;
   /** QUERYs an I/O worker answered from the read view, without the hop. */
   localReads = 0;
+  /** INDEXes and REMOVEs an I/O worker answered from the read view because they change nothing. */
+  localUnchanged = 0;
   connectionsAccepted = 0;
   connectionsOpen = 0;
   /** Store commits (group commits) that wrote something. */

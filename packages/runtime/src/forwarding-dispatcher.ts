@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { CommandStats } from "@pkgindex/metrics";
-import { CMD_QUERY, REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
+import { CMD_INDEX, CMD_QUERY, REPLY_PENDING, type LineShape } from "@pkgindex/protocol";
 import type { CommandDispatcher, Connection } from "./connection.ts";
 import { ReplyBatch } from "./reply-batch.ts";
 import type { ReadViewReader, ReadViewTables } from "./read-view.ts";
@@ -30,7 +30,7 @@ export class ForwardingDispatcher implements CommandDispatcher {
   private readonly view: ReadViewReader | null;
   private readonly stats: CommandStats;
 
-  /** `view`: answer QUERY from the read view when it may (--reads local); null: always forward. */
+  /** `view`: answer from the read view when it may (--reads local); null: always forward. */
   constructor(port: MessagePort, view: ReadViewReader | null, stats: CommandStats) {
     this.port = port;
     this.view = view;
@@ -51,11 +51,20 @@ export class ForwardingDispatcher implements CommandDispatcher {
     // A QUERY with nothing of its connection still at the state owner may
     // skip the hop: every earlier command of this connection has its reply,
     // so the view already shows its effect (published before the reply).
-    if (this.view !== null && shape.command === CMD_QUERY && conn.pendingAtOwner === 0) {
-      const code = this.view.query(buf, shape.nameStart, shape.nameEnd);
+    // So may an INDEX or REMOVE that would change nothing (read-view.ts):
+    // its answer is a read of the same committed state.
+    if (this.view !== null && conn.pendingAtOwner === 0) {
+      const command = shape.command;
+      const code =
+        command === CMD_QUERY
+          ? this.view.query(buf, shape.nameStart, shape.nameEnd)
+          : command === CMD_INDEX
+            ? this.view.index(buf, shape.nameStart, shape.nameEnd, shape.depsStart, shape.depsEnd)
+            : this.view.remove(buf, shape.nameStart, shape.nameEnd);
       if (code >= 0) {
-        this.stats.results[CMD_QUERY * 3 + code]++;
-        this.stats.localReads++;
+        this.stats.results[command * 3 + code]++;
+        if (command === CMD_QUERY) this.stats.localReads++;
+        else this.stats.localUnchanged++;
         return code;
       }
     }

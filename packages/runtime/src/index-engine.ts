@@ -81,6 +81,8 @@ export class IndexEngine {
   private readonly failureListeners: FailureListener[] = [];
   private listeners: ChangeListener[] = [];
   private keepDependencies = false;
+  /** Worker mode's read view: told when the graph is being changed and when it is settled again. */
+  private view: ReadViewWriter | null = null;
   /**
    * Changes applied and not yet published, one record each: id, 1 (indexed)
    * or 0, the dependency count n, then n dependency ids (n is 0 unless a
@@ -150,14 +152,11 @@ export class IndexEngine {
    */
   static open(options: EngineOptions, view?: ReadViewWriter): { engine: IndexEngine; loaded: LoadedIndex } {
     const store = openStore({ kind: options.store, dataDir: options.dataDir, sync: options.sync, retention: options.retention });
-    const names = view === undefined ? undefined : { shared: true, onReplaced: () => view.replaced() };
-    const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles, names }), store);
+    const shared = view === undefined ? undefined : { shared: true, onReplaced: () => view.replaced() };
+    const engine = new IndexEngine(new DependencyGraph({ allowCycles: options.allowCycles, shared }), store);
     try {
       const loaded = engine.load();
-      if (view !== undefined) {
-        view.bind(engine.graph);
-        engine.addChangeListener(view);
-      }
+      if (view !== undefined) engine.attachReadView(view);
       return { engine, loaded };
     } catch (err) {
       store.close();
@@ -194,6 +193,18 @@ export class IndexEngine {
   /** Why the store is read-only ("" while writable). */
   get notWritableReason(): string {
     return this.readOnlyReason;
+  }
+
+  /**
+   * Worker mode: shares the graph with I/O workers through `view` (whose
+   * graph was built with its `shared` options) and keeps the view told of
+   * every change, of when the graph is being changed, and of a full store.
+   */
+  attachReadView(view: ReadViewWriter): void {
+    view.bind(this.graph);
+    this.addChangeListener(view);
+    this.view = view;
+    this.onWritableChange((writable) => view.setWritable(writable));
   }
 
   /** Receives every change from now on, once it may be seen (after its commit). */
@@ -258,10 +269,25 @@ export class IndexEngine {
 
   /** Applies one validated line whose fields are in `shape`; returns its reply code. */
   apply(buf: Uint8Array, shape: LineShape): number {
+    const command = shape.command;
+    if (command === CMD_QUERY) {
+      const code = this.graph.queryBytes(buf, shape.nameStart, shape.nameEnd) ? REPLY_OK : REPLY_FAIL;
+      this.stats.results[command * 3 + code]++;
+      return code;
+    }
+    if (!this.writableNow) return this.refuseWrite(command);
+    const view = this.view;
+    if (view === null) return this.applyWrite(buf, shape, command);
+    view.writingBegins();
+    const code = this.applyWrite(buf, shape, command);
+    if (this.changeCount === 0) view.settled();
+    return code;
+  }
+
+  /** INDEX or REMOVE, on a writable store. */
+  private applyWrite(buf: Uint8Array, shape: LineShape, command: number): number {
     const graph = this.graph;
     const results = this.stats.results;
-    const command = shape.command;
-    if (command !== CMD_QUERY && !this.writableNow) return this.refuseWrite(command);
     if (command === CMD_INDEX) {
       const result = graph.indexBytes(buf, shape.nameStart, shape.nameEnd, shape.depsStart, shape.depsEnd);
       if (result === INDEX_MISSING_DEPENDENCY || result === INDEX_CYCLE) {
@@ -280,25 +306,20 @@ export class IndexEngine {
       results[CMD_INDEX * 3 + REPLY_OK]++;
       return REPLY_OK;
     }
-    if (command === CMD_REMOVE) {
-      const result = graph.removeBytes(buf, shape.nameStart, shape.nameEnd);
-      if (result === REMOVE_HAS_DEPENDENTS) {
-        results[CMD_REMOVE * 3 + REPLY_FAIL]++;
-        return REPLY_FAIL;
-      }
-      if (result === REMOVE_REMOVED) {
-        if (this.durable) {
-          this.store.deletePackage(graph.names.nameOf(graph.lastId));
-          this.pipeline.changed();
-        }
-        this.logChange(graph.lastId, 0);
-      }
-      results[CMD_REMOVE * 3 + REPLY_OK]++;
-      return REPLY_OK;
+    const result = graph.removeBytes(buf, shape.nameStart, shape.nameEnd);
+    if (result === REMOVE_HAS_DEPENDENTS) {
+      results[CMD_REMOVE * 3 + REPLY_FAIL]++;
+      return REPLY_FAIL;
     }
-    const code = graph.queryBytes(buf, shape.nameStart, shape.nameEnd) ? REPLY_OK : REPLY_FAIL;
-    results[command * 3 + code]++;
-    return code;
+    if (result === REMOVE_REMOVED) {
+      if (this.durable) {
+        this.store.deletePackage(graph.names.nameOf(graph.lastId));
+        this.pipeline.changed();
+      }
+      this.logChange(graph.lastId, 0);
+    }
+    results[CMD_REMOVE * 3 + REPLY_OK]++;
+    return REPLY_OK;
   }
 
   /**
@@ -397,6 +418,7 @@ export class IndexEngine {
     // The undone changes' revisions are given again, so the feed has no gap.
     this.applied = this.publishedRevisionValue;
     this.publishableRevision = this.publishedRevisionValue;
+    this.view?.settled();
   }
 
   private enterReadOnly(err: unknown): void {
@@ -492,5 +514,6 @@ export class IndexEngine {
     changes.copyWithin(0, upTo, this.changeCount);
     this.changeCount -= upTo;
     this.publishable = Math.max(0, this.publishable - upTo);
+    if (this.changeCount === 0) this.view?.settled();
   }
 }

@@ -39,6 +39,8 @@ export interface ThreadStatsSnapshot {
   batchedCommands: number;
   /** QUERYs answered from the read view (I/O workers, --reads local). */
   localReads: number;
+  /** INDEX/REMOVE answered from the read view because they change nothing (I/O workers, --reads local). */
+  localUnchanged: number;
   connectionsAccepted: number;
   connectionsOpen: number;
   /** This thread's own CPU time (process.threadCpuUsage), user + system. */
