@@ -4,12 +4,15 @@
 // acknowledged changes exactly once each in the order the database applied
 // them, and keep being so across retention, a node restart and a restart of
 // PostgreSQL under a following stream.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { changesSince, expectConsecutive, FeedStream, feedGet, fold, snapshot, startWithFeed, untilFeedRevision, type Change, type FeedServerProcess } from "./support/feed-client.ts";
 import { BASE, changesOf, clientLoad, type Acked } from "./support/feed-load.ts";
 import { LineClient } from "./support/line-client.ts";
 import { postgresArgs, usePostgres } from "./support/postgres.ts";
-import { adminGet } from "./support/server-process.ts";
+import { adminGet, runCli } from "./support/server-process.ts";
 
 const env = usePostgres();
 const CLIENTS = 8;
@@ -152,6 +155,29 @@ describe("change feed on PostgreSQL, two nodes (--workers 0 and 2) on one databa
     await follow.untilRevision(start.revision + 4);
     expect(expectConsecutive(follow.changes, start.revision + 1)).toBeNull();
     expect(fold(follow.changes, Object.fromEntries(start.index))).toEqual(await databaseIndex(url));
+  });
+
+  it("pkgindex load --replace reaches every feed as the old packages' REMOVEs then the new INDEXes (as with SQLite)", async () => {
+    const { url, a, b } = await twoNodes();
+    const onA = await open(a.feedPort, "since=0&feed=continuous");
+    expect(await (await connect(b.port)).pipeline(["INDEX|old-1|", "INDEX|old-2|old-1"])).toEqual(["OK", "OK"]);
+    const dir = mkdtempSync(path.join(tmpdir(), "pkgindex-pg-feed-"));
+    try {
+      writeFileSync(path.join(dir, "new.txt"), "n1:\nn2: n1\n");
+      const loaded = await runCli(["load", path.join(dir, "new.txt"), "--replace", "--store", "postgres", "--postgres-url", url]);
+      expect([loaded.code, loaded.stderr]).toEqual([0, ""]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await Promise.all([onA.untilRevision(6), untilFeedRevision(b.feedPort, 6)]);
+    expect(onA.changes.slice(2)).toEqual([
+      { rev: 3, command: "REMOVE", name: "old-1", deps: [] },
+      { rev: 4, command: "REMOVE", name: "old-2", deps: [] },
+      { rev: 5, command: "INDEX", name: "n1", deps: [] },
+      { rev: 6, command: "INDEX", name: "n2", deps: ["n1"] },
+    ]);
+    expect(await changesSince(b.feedPort, 0)).toEqual(onA.changes);
+    expect((await snapshot(b.feedPort)).index).toEqual(new Map([["n1", []], ["n2", ["n1"]]]));
   });
 
   it("a node restarted continues the revisions; the other node's feed never noticed", async () => {
