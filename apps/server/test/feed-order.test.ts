@@ -2,65 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "@pkgindex/harness";
-import { expectConsecutive, FeedStream, fold, snapshot, startWithFeed, type Change, type FeedServerProcess } from "./support/feed-client.ts";
+import { expectConsecutive, FeedStream, fold, snapshot, startWithFeed, type FeedServerProcess } from "./support/feed-client.ts";
+import { BASE, changesOf, clientLoad } from "./support/feed-load.ts";
 import { LineClient } from "./support/line-client.ts";
 
 const CLIENTS = 16;
-const ROUNDS = 40;
-const DEPTH = 4;
-const BASE = Array.from({ length: 8 }, (_, i) => `base-${i}`);
-
-type Acked = Omit<Change, "rev">;
-
-/**
- * One client's load: INDEX and REMOVE of its own packages (so every OK it
- * is told is a change, and nothing another client does can touch them),
- * plus INDEXes refused for a missing dependency and QUERYs, pipelined
- * DEPTH at a time. Returns the changes it was acknowledged, in order.
- */
-async function clientLoad(client: LineClient, k: number, seed: number): Promise<Acked[]> {
-  const rng = new Rng(seed, k);
-  const held = new Map<string, string>(); // name -> sorted deps joined
-  const acked: Acked[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const lines: string[] = [];
-    const effects: (Acked | null)[] = [];
-    const touched = new Set<string>();
-    while (lines.length < DEPTH) {
-      const name = `c${k}-${rng.int(6)}`;
-      // Each name once per pipeline: the effect of a line depends only on what this client knows.
-      if (touched.has(name)) continue;
-      touched.add(name);
-      const roll = rng.int(10);
-      if (roll < 5 || !held.has(name)) {
-        const deps = BASE.filter(() => rng.percent(30)).toSorted();
-        if (held.get(name) === deps.join(",")) continue; // same set: OK but no change
-        lines.push(`INDEX|${name}|${deps.join(",")}`);
-        effects.push({ command: "INDEX", name, deps });
-        held.set(name, deps.join(","));
-      } else if (roll < 8) {
-        lines.push(`REMOVE|${name}|`);
-        effects.push({ command: "REMOVE", name, deps: [] });
-        held.delete(name);
-      } else if (roll < 9) {
-        lines.push(`INDEX|${name}|missing-${k}`);
-        effects.push(null);
-      } else {
-        lines.push(`QUERY|${name}|`);
-        effects.push(null);
-      }
-    }
-    const replies = await client.pipeline(lines);
-    for (let i = 0; i < lines.length; i++) {
-      const effect = effects[i];
-      if (effect === null) continue;
-      expect(`${lines[i]} ${replies[i]}`).toBe(`${lines[i]} OK`);
-      acked.push(effect);
-    }
-  }
-  return acked;
-}
 
 describe.each([
   [0, "memory"],
@@ -99,8 +45,7 @@ describe.each([
       expect(stream.changes.length).toBe(total);
       // Each client's packages are its own, so the feed's changes to them are exactly what it was told, in order.
       for (let k = 0; k < CLIENTS; k++) {
-        const mine = stream.changes.filter((c) => c.name.startsWith(`c${k}-`)).map(({ rev: _rev, ...rest }) => ({ ...rest, deps: rest.deps.toSorted() }));
-        expect(mine).toEqual(acked[k]);
+        expect(changesOf(stream.changes, k)).toEqual(acked[k].map(({ sentAt: _s, ackedAt: _a, ...change }) => change));
       }
       expect(fold(stream.changes)).toEqual(snap.index);
     }

@@ -6,8 +6,9 @@ export interface FeedSnapshot {
 
 /**
  * What the feed's HTTP server serves from. FeedHub implements it from the
- * engine's committed changes (memory and SQLite stores); a PostgreSQL store
- * can implement it over its `pkgindex.changes` table.
+ * engine's committed changes (memory and SQLite stores);
+ * @pkgindex/store-postgres's PostgresFeedSource from `pkgindex.changes`
+ * (with a FeedHub inside).
  */
 export interface FeedSource {
   /** Revision of the last committed change the source holds (0: none ever). */

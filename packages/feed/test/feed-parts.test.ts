@@ -87,6 +87,46 @@ describe("FeedHub", () => {
     expect(() => new FeedHub({}).init(5, "", [{ first: 1, at: 0, text: "+a|\n" }])).toThrow(/history ends at 1, the index is at 5/);
   });
 
+  it("rows (a store's change table) give the same JSON and fold as batches, one announcement per call", () => {
+    const fromBatches = new FeedHub({});
+    fromBatches.init(0, "", []);
+    fromBatches.append({ first: 1, at: 5, text: "+a|\n+b|a\n-a|\n" });
+    const fromRows = new FeedHub({});
+    fromRows.start(0, [], []);
+    const told: [number, number][] = [];
+    fromRows.onCommitted((first, last) => told.push([first, last]));
+    fromRows.appendRows([
+      { revision: 1, indexed: true, name: "a", deps: "", at: 5 },
+      { revision: 2, indexed: true, name: "b", deps: "a", at: 5 },
+      { revision: 3, indexed: false, name: "a", deps: "", at: 5 },
+    ]);
+    fromRows.appendRows([]);
+    expect(told).toEqual([[1, 3]]);
+    expect(fromRows.changesSince(0, 10)).toEqual(fromBatches.changesSince(0, 10));
+    expect(fromRows.snapshot()).toEqual(fromBatches.snapshot());
+    expect(() => fromRows.appendRows([{ revision: 5, indexed: true, name: "x", deps: "", at: 6 }])).toThrow(/expected revision 4, got 5/);
+  });
+
+  it("start again: a new fold and history from a snapshot, and the listeners told, so streams behind the new oldest are cut", () => {
+    const hub = new FeedHub({});
+    hub.start(2, [["a", ""], ["b", "a"]], [
+      { revision: 1, indexed: true, name: "a", deps: "", at: 0 },
+      { revision: 2, indexed: true, name: "b", deps: "a", at: 0 },
+    ]);
+    expect([hub.oldestRetained, hub.currentRevision]).toEqual([1, 2]);
+    const told: [number, number][] = [];
+    hub.onCommitted((first, last) => told.push([first, last]));
+    hub.start(9, [["z", ""]], [{ revision: 9, indexed: true, name: "z", deps: "", at: 1 }]);
+    expect(told).toEqual([[3, 9]]);
+    expect([hub.oldestRetained, hub.currentRevision]).toEqual([9, 9]);
+    expect(unservable(2, hub)).toMatchObject({ status: 410, body: { error: "compacted", oldest: 9 } });
+    expect(new Map(hub.snapshot().packages)).toEqual(new Map([["z", "[]"]]));
+    // No history: the log starts empty at the snapshot's revision.
+    hub.start(12, [], []);
+    expect([hub.oldestRetained, hub.currentRevision, hub.size]).toEqual([13, 12, 0]);
+    expect(() => hub.start(4, [], [{ revision: 2, indexed: true, name: "a", deps: "", at: 0 }, { revision: 4, indexed: true, name: "b", deps: "", at: 0 }])).toThrow(/history expected revision 3, got 4/);
+  });
+
   it("410 below the oldest held and above the current; since = oldest - 1 and since = current are fine", () => {
     const hub = new FeedHub({ revisions: 2 });
     hub.init(0, "", []);

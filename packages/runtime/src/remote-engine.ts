@@ -1,6 +1,7 @@
 import { isPkgIndexError, PkgIndexError } from "@pkgindex/errors";
 import { CommandStats } from "@pkgindex/metrics";
 import { CMD_INDEX, CMD_REMOVE, createLineShape, REPLY_ERROR, REPLY_UNANSWERED, scanLine } from "@pkgindex/protocol";
+import type { ChangeRetention } from "@pkgindex/store";
 import { PostgresStore, type RetryInfo } from "@pkgindex/store-postgres";
 import type { Logger } from "./logger.ts";
 import type { StoreStatus, StoreStatusListener } from "./store-status.ts";
@@ -41,6 +42,8 @@ export interface RemoteEngineOptions {
   /** How long (re)connecting may retry before the attempt fails. */
   storeConnectTimeoutMs: number;
   allowCycles: boolean;
+  /** The change history kept (--feed-retention): each batch that records changes prunes the rest. */
+  retention: ChangeRetention;
 }
 
 /** Runs once the batch holding everything appended so far is answered, with every code of that batch. */
@@ -125,6 +128,7 @@ export class RemoteEngine {
       connectionString: options.postgresUrl,
       connectTimeoutMillis: options.storeConnectTimeoutMs,
       allowCycles: options.allowCycles,
+      retention: options.retention,
       commitTimeoutMillis: COMMIT_TIMEOUT_MS,
       onRetry,
     });

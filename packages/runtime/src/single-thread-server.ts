@@ -38,9 +38,9 @@ interface SingleEngine {
   health(): StoreHealth;
   /** A live copy of the index into `file` (SQLite only). */
   backup(file: string): Promise<void>;
-  /** The revision of the last committed change (PostgreSQL: 0, this node keeps no feed). */
+  /** The revision of the last committed change (PostgreSQL: the feed's, 0 without one). */
   revision(): number;
-  /** The change feed (--feed-port, local stores only). */
+  /** The change feed (--feed-port). */
   feed?: Feed;
   stop(): Promise<void>;
 }
@@ -52,6 +52,18 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
     const { postgresBackupUnavailable, RemoteEngine } = await import("./remote-engine.ts");
     const { engine, millis } = await RemoteEngine.open(config, logger, onStoreStatus);
     logger.info({ millis, store: config.store }, "index loaded");
+    let feed: Feed | undefined;
+    if (config.feedPort > 0) {
+      // After the engine connected (the schema is migrated). Loaded only with --feed-port.
+      try {
+        const { postgresFeedSource, startFeed } = await import("./feed-listener.ts");
+        const source = await postgresFeedSource(config, logger);
+        feed = await startFeed(config, source, logger, () => source.close());
+      } catch (err) {
+        await engine.stop().catch(() => undefined);
+        throw err;
+      }
+    }
     const graph = engine.graphCounts;
     return {
       stats: engine.stats,
@@ -63,9 +75,16 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
       // An unreachable database is `status`; PostgreSQL has no read-only mode of ours.
       health: () => WRITABLE,
       backup: () => Promise.reject(postgresBackupUnavailable()),
-      // No feed on a PostgreSQL node (docs/DECISIONS.md, issue 14): no revision of its own to show.
-      revision: () => 0,
-      stop: () => engine.stop(),
+      // The node numbers nothing itself: the revision is the feed's, as far as it has read pkgindex.changes (0 without a feed).
+      revision: () => feed?.source.currentRevision ?? 0,
+      feed,
+      stop: async () => {
+        try {
+          await engine.stop();
+        } finally {
+          await feed?.close();
+        }
+      },
     };
   }
   // Not postgres here, so the store is one IndexEngine opens.
@@ -76,16 +95,16 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
   let recorder: FeedRecorder | undefined;
   if (config.feedPort > 0) {
     // Loaded only with --feed-port: a server without a feed starts as fast as before.
-    const [{ feedInit }, { startFeed }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-listener.ts"), import("./feed-recorder.ts")]);
+    const [{ feedInit }, { engineFedHub, startFeed }, { FeedRecorder }] = await Promise.all([import("./feed-init.ts"), import("./feed-listener.ts"), import("./feed-recorder.ts")]);
+    const hub = engineFedHub(config, feedInit(engine));
     try {
-      feed = await startFeed(config, feedInit(engine), logger);
+      feed = await startFeed(config, hub, logger);
     } catch (err) {
       storeHealth.close();
       await engine.stop().catch(() => undefined);
       throw err;
     }
     // Same thread: committed changes go to the hub by a direct call, one batch per commit (per turn with the memory store).
-    const hub = feed.hub;
     recorder = new FeedRecorder(engine.graph, (batch) => hub.append(batch), !engine.durable);
     engine.addChangeListener(recorder);
   }
@@ -111,7 +130,7 @@ async function openEngine(config: ServerConfig, logger: Logger, onStoreStatus: S
       } finally {
         // Everything committed reaches the feed before its streams end.
         recorder?.flush();
-        await feed?.server.close();
+        await feed?.close();
       }
     },
   };

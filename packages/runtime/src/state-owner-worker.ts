@@ -20,7 +20,8 @@ import { StoreHealthReporter } from "./store-health-reporter.ts";
 import type { FeedMessage, PkgIndexErrorData, StateOwnerData } from "./thread-messages.ts";
 
 const { config, revision, feedPort } = workerData as StateOwnerData;
-// The revision of the last published change, for the supervisor's /readyz and metrics without a hop.
+// The revision of the last published change, for the supervisor's /readyz and metrics without a hop
+// (PostgreSQL: written by the supervisor's feed, which reads the database's changes; 0 without a feed).
 const revisionView = new BigInt64Array(revision);
 const logger = await createLogger("state-owner", config.logLevel, config.logFormat);
 const parent = parentPort!;
@@ -43,7 +44,7 @@ interface Owner {
   onBatch(port: MessagePort, batch: Uint8Array): void;
   /** A live copy of the index into `file` (SQLite only). */
   backup(file: string): Promise<void>;
-  /** The revision of the last published change (PostgreSQL: 0, no feed on such a node). */
+  /** The revision of the last published change (PostgreSQL: as far as the supervisor's feed has read). */
   revision(): number;
   stop(): Promise<void>;
 }
@@ -121,7 +122,7 @@ async function startRemote(): Promise<Owner | null> {
     durable: true,
     beforeMetrics: () => engine.refreshIndexSize(METRICS_COUNT_TIMEOUT_MS),
     backup: () => Promise.reject(postgresBackupUnavailable()),
-    revision: () => 0,
+    revision: () => Number(Atomics.load(revisionView, 0)),
     onBatch(port, batch) {
       const first = engine.pendingLines;
       const count = engine.appendLines(batch, batch.length);

@@ -5,6 +5,7 @@ import { loadServerTls, type ServerTlsMaterial } from "@pkgindex/tls";
 import { ControlClient, type ThreadEvent } from "./control-channel.ts";
 import { FatalSignal } from "./fatal-signal.ts";
 import type { FeedInit } from "./feed-init.ts";
+import type { FeedHub } from "@pkgindex/feed";
 import type { Feed } from "./feed-listener.ts";
 import { IoWorkerPool } from "./io-worker-pool.ts";
 import { portInUse } from "./listen.ts";
@@ -47,15 +48,19 @@ export async function startSupervised(
   let stopping = false;
   const fatal = new FatalSignal();
 
+  // The revision of the last committed change: the state owner's (memory,
+  // SQLite) or the feed's (PostgreSQL), read here and by the state owner's metrics.
   const revisionView = new BigInt64Array(new SharedArrayBuffer(8));
-  // The feed is served here, off the state owner's thread: it posts one
-  // message per commit on its own port, never the data ports.
-  const feedChannel = config.feedPort > 0 ? new MessageChannel() : undefined;
+  // The feed is served here, off the state owner's thread. With a local
+  // store the state owner posts one message per commit on a port of its own,
+  // never the data ports; with PostgreSQL the feed reads the database itself.
+  const feedChannel = config.feedPort > 0 && config.store !== "postgres" ? new MessageChannel() : undefined;
   let feed: Feed | undefined;
+  let hub: FeedHub | undefined;
   const { promise: feedInitReceived, resolve: receivedInit } = Promise.withResolvers<FeedInit>();
   feedChannel?.port1.on("message", (m: FeedMessage) => {
     if (m.type === "init") receivedInit(m.init);
-    else feed?.hub.append(m.batch);
+    else hub?.append(m.batch);
   });
   const workerData: StateOwnerData = { config, revision: revisionView.buffer as SharedArrayBuffer, feedPort: feedChannel?.port2 };
   const worker = new Worker(STATE_OWNER_URL, {
@@ -99,15 +104,24 @@ export async function startSupervised(
     fatal.fire(new PkgIndexError("PKGI_STATE_OWNER_CRASHED", { reason }).message, "PKGI_STATE_OWNER_CRASHED");
   });
 
-  if (feedChannel !== undefined) {
+  if (config.feedPort > 0) {
     try {
-      // The state owner sent its starting point before "ready"; nothing is applied before the I/O workers start.
       // Loaded only with --feed-port: a server without a feed starts as fast as before.
-      const { startFeed } = await import("./feed-listener.ts");
-      feed = await startFeed(config, await feedInitReceived, logger);
+      const { engineFedHub, postgresFeedSource, startFeed } = await import("./feed-listener.ts");
+      if (config.store === "postgres") {
+        // After "ready": the state owner connected, so the schema is migrated.
+        const source = await postgresFeedSource(config, logger);
+        Atomics.store(revisionView, 0, BigInt(source.currentRevision));
+        source.onCommitted((_first, last) => Atomics.store(revisionView, 0, BigInt(last)));
+        feed = await startFeed(config, source, logger, () => source.close());
+      } else {
+        // The state owner sent its starting point before "ready"; nothing is applied before the I/O workers start.
+        hub = engineFedHub(config, await feedInitReceived);
+        feed = await startFeed(config, hub, logger);
+      }
     } catch (err) {
       stopping = true;
-      feedChannel.port1.close();
+      feedChannel?.port1.close();
       await worker.terminate();
       throw err;
     }
@@ -116,7 +130,6 @@ export async function startSupervised(
   /** Resolves once the feed holds every committed change (their messages may trail the stop reply: two ports, no order between them). */
   const feedCaughtUp = (): Promise<void> =>
     new Promise<void>((resolve) => {
-      const hub = feed?.hub;
       if (hub === undefined || hub.currentRevision >= revision()) {
         resolve();
         return;
@@ -136,7 +149,7 @@ export async function startSupervised(
     ports = await pool.start(config.workers, wanted);
   } catch (err) {
     stopping = true;
-    await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
+    await Promise.all([worker.terminate(), pool.terminateAll(), feed?.close()]);
     feedChannel?.port1.close();
     if (err instanceof PkgIndexError) throw err;
     throw new PkgIndexError("PKGI_WORKER_START_FAILED", { reason: (err as Error).message });
@@ -146,7 +159,7 @@ export async function startSupervised(
   for (const port of [ports.plain, ports.tls]) {
     if (port !== null && foreignListener(port)) {
       stopping = true;
-      await Promise.all([worker.terminate(), pool.terminateAll(), feed?.server.close()]);
+      await Promise.all([worker.terminate(), pool.terminateAll(), feed?.close()]);
       feedChannel?.port1.close();
       throw portInUse(config.host, port);
     }
@@ -172,7 +185,7 @@ export async function startSupervised(
       .catch((err: Error) => ({ storeError: `the state owner did not stop: ${err.message}` }));
     await feedCaughtUp();
     await worker.terminate();
-    await feed?.server.close();
+    await feed?.close();
     feedChannel?.port1.close();
     const all = [...owner, ...threads];
     return stopped.storeError === undefined ? { cutOff, threads: all } : { cutOff, storeError: stopped.storeError, threads: all };

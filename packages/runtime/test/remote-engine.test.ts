@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function open(url: string, statuses: StoreStatus[] = []): Promise<RemoteEngine> {
-  const { engine } = await RemoteEngine.open({ postgresUrl: url, storeConnectTimeoutMs: 10_000, allowCycles: false }, capturingLogger().logger, (s) => statuses.push(s));
+  const { engine } = await RemoteEngine.open({ postgresUrl: url, storeConnectTimeoutMs: 10_000, allowCycles: false, retention: {} }, capturingLogger().logger, (s) => statuses.push(s));
   engines.push(engine);
   return engine;
 }

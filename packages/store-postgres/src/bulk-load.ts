@@ -1,7 +1,7 @@
 import { PkgIndexError } from "@pkgindex/errors";
 import type { Client } from "pg";
 import { dependencyOrder } from "@pkgindex/store";
-import { WRITER_LOCK_KEY } from "./schema.ts";
+import { CHANGES_CHANNEL, WRITER_LOCK_KEY } from "./schema.ts";
 
 export interface PgBulkLoadOptions {
   /** Names the input in refusals (the file path). */
@@ -49,9 +49,10 @@ function byName(a: string, b: string): number {
  * index deleted (replace), packages, edges and change records written set by
  * set (a few statements, not one per package).
  *
- * Revisions: a load alters the index, so it is recorded like any change: a
- * CLEAR (replace of a non-empty index), then one INDEX per package in
- * dependency order, so that the change feed can replay it. Packages on a
+ * Revisions: a load alters the index, so it is recorded like any change:
+ * one REMOVE per package of the index it replaces (by name), then one INDEX
+ * per package in dependency order, so that the change feed can replay it:
+ * the same changes the SQLite store records for `load --replace`. Packages on a
  * cycle are recorded twice, first without dependencies (so each exists
  * before anything depends on it), as @pkgindex/store's bulkLoad writes them.
  */
@@ -148,12 +149,24 @@ export async function bulkLoadInto(
     if (held > 0 && options.replace !== true) {
       throw fail(`the index already holds ${held} packages; load never merges: use --replace to replace that index, or load into an empty one`);
     }
-    let revision = Number((await client.query<[string]>({ text: "SELECT revision FROM pkgindex.meta", rowMode: "array" })).rows[0][0]);
+    // One time for every change of the load, never before the last one recorded (as pkgindex.apply stamps).
+    const [[revisionText, stamp]] = (
+      await client.query<[string, string]>({
+        text: `SELECT m.revision::text, greatest(clock_timestamp(), (SELECT c.at FROM pkgindex.changes c ORDER BY c.revision DESC LIMIT 1))::text
+                 FROM pkgindex.meta m`,
+        rowMode: "array",
+      })
+    ).rows;
+    let revision = Number(revisionText);
     if (held > 0) {
+      await client.query(
+        `INSERT INTO pkgindex.changes (revision, command, name, deps, at)
+         SELECT $1::bigint + row_number() OVER (ORDER BY p.name), 'REMOVE', p.name, '', $2::timestamptz FROM pkgindex.packages p`,
+        [revision, stamp],
+      );
+      revision += held;
       await client.query("DELETE FROM pkgindex.edges");
       await client.query("DELETE FROM pkgindex.packages");
-      revision++;
-      await client.query("INSERT INTO pkgindex.changes (revision, command, name, deps) VALUES ($1, 'CLEAR', '', '')", [revision]);
     }
     await client.query("INSERT INTO pkgindex.packages (name) SELECT unnest($1::text[])", [packageNames]);
     await client.query(
@@ -164,12 +177,14 @@ export async function bulkLoadInto(
       [edgePkg, edgeDep],
     );
     await client.query(
-      `INSERT INTO pkgindex.changes (revision, command, name, deps)
-       SELECT $1::bigint + c.n, 'INDEX', c.name, c.deps FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c (name, deps, n)`,
-      [revision, changeName, changeDeps],
+      `INSERT INTO pkgindex.changes (revision, command, name, deps, at)
+       SELECT $1::bigint + c.n, 'INDEX', c.name, c.deps, $4::timestamptz FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c (name, deps, n)`,
+      [revision, changeName, changeDeps, stamp],
     );
     revision += changeName.length;
     await client.query("UPDATE pkgindex.meta SET revision = $1", [revision]);
+    // Delivered at COMMIT: every node's change feed reads the load then.
+    await client.query("SELECT pg_notify($1, $2)", [CHANGES_CHANNEL, String(revision)]);
     committing = true;
     await client.query("COMMIT");
     return { packages: count, edges: depList.length, created: count - listed, replaced: held, revision, millis: performance.now() - started };

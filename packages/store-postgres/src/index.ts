@@ -2,6 +2,7 @@ import { isPkgIndexError } from "@pkgindex/errors";
 
 export type { PgBulkLoadOptions, PgBulkLoadStats } from "./bulk-load.ts";
 export { isDefiniteFailure } from "./pg-errors.ts";
+export { PostgresFeedSource, type PostgresFeedEvent, type PostgresFeedOptions } from "./postgres-feed-source.ts";
 export {
   PostgresStore,
   type PgEntry,
@@ -9,7 +10,7 @@ export {
   type PostgresStoreOptions,
   type RetryInfo,
 } from "./postgres-store.ts";
-export { PG_SCHEMA, SCHEMA_VERSION, WRITER_LOCK_KEY } from "./schema.ts";
+export { CHANGES_CHANNEL, PG_SCHEMA, SCHEMA_VERSION, WRITER_LOCK_KEY } from "./schema.ts";
 
 /**
  * Did a write fail without saying whether it committed (PKGI_PG_COMMIT_UNKNOWN)?

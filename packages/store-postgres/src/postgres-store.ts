@@ -1,7 +1,7 @@
 import { PkgIndexError } from "@pkgindex/errors";
 import { Client, type ClientConfig, type QueryConfig } from "pg";
 import { bulkLoadInto, type PgBulkLoadOptions, type PgBulkLoadStats } from "./bulk-load.ts";
-import { dependencyOrder } from "@pkgindex/store";
+import { dependencyOrder, type ChangeRetention } from "@pkgindex/store";
 import { migrate, SchemaRefusal, type MigrationResult } from "./migrate.ts";
 import { describe, isDefiniteFailure } from "./pg-errors.ts";
 
@@ -38,6 +38,8 @@ export interface PostgresStoreOptions {
    * their latency).
    */
   commitTimeoutMillis?: number;
+  /** The change history kept (`--feed-retention`), pruned by each batch that records changes; default: all. */
+  retention?: ChangeRetention;
 }
 
 export interface RetryInfo {
@@ -82,8 +84,18 @@ function sleep(millis: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** pg's settings for a connection of `options`. */
+export function clientConfig(options: PostgresStoreOptions): ClientConfig {
+  return {
+    connectionString: options.connectionString,
+    application_name: options.applicationName ?? "pkgindex",
+    // Detect a silently dead peer (a crashed host, a dropped NAT entry).
+    keepAlive: true,
+  };
+}
+
 /** user@host:port/database of a client's settings: names the database in messages, never the password. */
-function targetOf(config: ClientConfig): string {
+export function targetOf(config: ClientConfig): string {
   const probe = new Client(config);
   return `${probe.user ?? "?"}@${probe.host}:${probe.port}/${probe.database ?? "?"}`;
 }
@@ -139,12 +151,7 @@ export class PostgresStore {
    * schema that waiting cannot fix.
    */
   static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const config: ClientConfig = {
-      connectionString: options.connectionString,
-      application_name: options.applicationName ?? "pkgindex",
-      // Detect a silently dead peer (a crashed host, a dropped NAT entry).
-      keepAlive: true,
-    };
+    const config = clientConfig(options);
     const { client, migration } = await openWithRetry(config, options);
     return new PostgresStore(config, options, client, migration);
   }
@@ -172,8 +179,8 @@ export class PostgresStore {
       let codes: string;
       try {
         const result = await client.query<[string]>({
-          text: "SELECT pkgindex.apply($1, $2)",
-          values: [lines, this.allowCycles],
+          text: "SELECT pkgindex.apply($1, $2, $3, $4)",
+          values: [lines, this.allowCycles, this.#options.retention?.revisions ?? null, this.#options.retention?.ageMs ?? null],
           rowMode: "array",
           // pg's per-query read timeout (missing from @types/pg's QueryConfig).
           query_timeout: this.#options.commitTimeoutMillis || undefined,
@@ -378,14 +385,19 @@ export class PostgresStore {
   }
 }
 
-/** One attempt: connect, make the session READ COMMITTED (pkgindex.apply needs it), migrate. */
-async function openOnce(config: ClientConfig, timeoutMillis: number, target: string): Promise<{ client: Client; migration: MigrationResult }> {
+/** A store connection's set-up: make the session READ COMMITTED (pkgindex.apply needs it), migrate. */
+async function setUpStoreSession(client: Client, target: string): Promise<MigrationResult> {
+  await client.query("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  return migrate(client, target);
+}
+
+/** One attempt: connect, then `setUp` the session. */
+async function openOnce<T>(config: ClientConfig, timeoutMillis: number, target: string, setUp: (client: Client, target: string) => Promise<T>): Promise<{ client: Client; migration: T }> {
   const client = new Client({ ...config, connectionTimeoutMillis: timeoutMillis });
   client.on("error", () => {}); // reported through the pending connect() or query
   try {
     await client.connect();
-    await client.query("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    const migration = await migrate(client, target);
+    const migration = await setUp(client, target);
     return { client, migration };
   } catch (err) {
     await client.end().catch(() => {});
@@ -393,7 +405,19 @@ async function openOnce(config: ClientConfig, timeoutMillis: number, target: str
   }
 }
 
-async function openWithRetry(config: ClientConfig, options: PostgresStoreOptions): Promise<{ client: Client; migration: MigrationResult }> {
+/**
+ * Connects, retrying with backoff (100 ms doubling to 2 s) until
+ * connectTimeoutMillis, then PKGI_PG_CONNECT_FAILED naming the last problem.
+ * `setUp` runs on each new connection (default: the store's, which migrates);
+ * a SchemaRefusal from it is final.
+ */
+export async function openWithRetry(config: ClientConfig, options: PostgresStoreOptions): Promise<{ client: Client; migration: MigrationResult }>;
+export async function openWithRetry<T>(config: ClientConfig, options: PostgresStoreOptions, setUp: (client: Client, target: string) => Promise<T>): Promise<{ client: Client; migration: T }>;
+export async function openWithRetry(
+  config: ClientConfig,
+  options: PostgresStoreOptions,
+  setUp: (client: Client, target: string) => Promise<unknown> = setUpStoreSession,
+): Promise<{ client: Client; migration: unknown }> {
   const timeout = options.connectTimeoutMillis ?? DEFAULT_CONNECT_TIMEOUT;
   const target = targetOf(config);
   const deadline = performance.now() + timeout;
@@ -403,7 +427,7 @@ async function openWithRetry(config: ClientConfig, options: PostgresStoreOptions
       // Each attempt may use what is left of the deadline, but at least a
       // second: an attempt cut at a few milliseconds could never succeed (so
       // the last one can end up to a second past the deadline).
-      return await openOnce(config, Math.max(ATTEMPT_FLOOR, deadline - performance.now()), target);
+      return await openOnce(config, Math.max(ATTEMPT_FLOOR, deadline - performance.now()), target, setUp);
     } catch (err) {
       if (err instanceof SchemaRefusal) throw new PkgIndexError(err.code, { ...err.details });
       const remaining = deadline - performance.now();

@@ -5,7 +5,7 @@
 // depending on the session's search_path.
 
 /** Schema version this code writes and understands. Bump it with each migration. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The PostgreSQL schema (namespace) holding every pkgindex object. */
 export const PG_SCHEMA = "pkgindex";
@@ -18,6 +18,13 @@ export const PG_SCHEMA = "pkgindex";
  */
 export const WRITER_LOCK_KEY = "8101771504453723512"; // 0x706b67696e646578
 
+/**
+ * The channel every write that records changes notifies at its COMMIT
+ * (payload: the revision it reached), so that a node's change feed reads the
+ * new rows at once instead of polling for them.
+ */
+export const CHANGES_CHANNEL = "pkgindex_changes";
+
 // A name is 1-255 bytes of printable ASCII other than `|` and `,` (DESIGN.md
 // §2). The same class is used by the CHECK constraint and by the line
 // regular expression of pkgindex.apply.
@@ -25,59 +32,21 @@ const NAME_CLASS = String.raw`[\u0021-\u002B\u002D-\u007B\u007D\u007E]`;
 const NAME = `${NAME_CLASS}{1,255}`;
 
 /**
- * Migration i (0-based) takes the schema from version i to version i + 1.
- * Each runs in the start-up transaction, after the writer lock is taken, so
- * concurrent node start-ups migrate once and no batch sees a half-migrated
- * schema.
+ * pkgindex.apply as of the current version. Version 1 created an earlier
+ * form in its own migration; version 2 drops that and creates this one, so
+ * the function's text lives here once (migration 0 no longer carries the
+ * form that migration 1 would replace in the same start-up transaction).
  */
-export const MIGRATIONS: readonly string[] = [
-  String.raw`
--- Version 1.
-
--- A row means "indexed"; a name that is only mentioned has none. bigint
--- ids: a REMOVE and re-INDEX takes a new id, and 2^31 of those is days of
--- churn at a few thousand changes a second. The name
--- rule is checked here too, so nothing but a valid name is ever stored,
--- whoever writes. COLLATE "C": byte order, which is the protocol's own
--- (ASCII) order and the cheapest comparison for the unique index.
-CREATE TABLE pkgindex.packages (
-  id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  name text COLLATE "C" NOT NULL UNIQUE CHECK (name ~ '^${NAME}$')
-);
-
--- pkg depends on dep. A package's own edges go with it (CASCADE); a package
--- something still depends on cannot be deleted (RESTRICT: checked at once,
--- not deferred to the end of the transaction). edges_dep serves both the
--- RESTRICT check and REMOVE's "does anything depend on it?".
-CREATE TABLE pkgindex.edges (
-  pkg bigint NOT NULL REFERENCES pkgindex.packages (id) ON DELETE CASCADE,
-  dep bigint NOT NULL REFERENCES pkgindex.packages (id) ON DELETE RESTRICT,
-  PRIMARY KEY (pkg, dep)
-);
-CREATE INDEX edges_dep ON pkgindex.edges (dep);
-
--- The current revision: the number of the last change applied. One row.
-CREATE TABLE pkgindex.meta (
-  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  revision  bigint NOT NULL CHECK (revision >= 0)
-);
-INSERT INTO pkgindex.meta (revision) VALUES (0);
-
--- Every change that altered the index, one revision each, gap-free and in
--- apply order (the change feed serves them). deps: the new dependency list,
--- de-duplicated and sorted, joined by ','; '' for none and for REMOVE/CLEAR.
--- CLEAR is written by a replacing bulk load: everything was removed.
-CREATE TABLE pkgindex.changes (
-  revision bigint PRIMARY KEY,
-  command  text NOT NULL CHECK (command IN ('INDEX', 'REMOVE', 'CLEAR')),
-  name     text COLLATE "C" NOT NULL,
-  deps     text COLLATE "C" NOT NULL
-);
-
+const APPLY_FUNCTION = String.raw`
 -- Applies one batch of protocol lines, in order, and returns one reply code
 -- per line as a character: '0' OK, '1' FAIL, '2' ERROR (REPLY_OK/FAIL/ERROR
 -- of @pkgindex/protocol). Lines are separated by '\n'; one trailing '\n' is
 -- allowed. Semantics: DESIGN.md §2.
+--
+-- keep_revisions / keep_millis: the change history kept (--feed-retention),
+-- pruned in the same transaction as the changes are written; NULL keeps all.
+-- A batch that records changes notifies ${CHANGES_CHANNEL} with the revision
+-- it reached (PostgreSQL delivers it at COMMIT, in commit order).
 --
 -- Called in autocommit (SELECT pkgindex.apply(...)), so one call is one
 -- transaction: the batch commits whole or not at all.
@@ -86,7 +55,12 @@ CREATE TABLE pkgindex.changes (
 -- no subtransaction per command (past 64 in one transaction PostgreSQL's
 -- subtransaction cache overflows and everything slows). An exception raised
 -- here (a caller bug, a constraint the checks missed) fails the whole batch.
-CREATE FUNCTION pkgindex.apply(batch text, allow_cycles boolean DEFAULT false)
+CREATE FUNCTION pkgindex.apply(
+  batch text,
+  allow_cycles boolean DEFAULT false,
+  keep_revisions bigint DEFAULT NULL,
+  keep_millis bigint DEFAULT NULL
+)
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
@@ -107,6 +81,7 @@ DECLARE
   rev        bigint;
   changed    bigint := 0;
   locked     boolean := false;
+  stamp      timestamptz;
 BEGIN
   -- The writer lock is taken by the same statement snapshot rules as the
   -- reads below: under READ COMMITTED every statement of this function takes
@@ -143,6 +118,11 @@ BEGIN
   END LOOP;
   IF locked THEN
     SELECT m.revision INTO rev FROM pkgindex.meta m;
+    -- One time for the batch's changes, never before the last one recorded:
+    -- revisions and times then grow together (the clock may step back), so
+    -- pruning by age removes a prefix of the history, never a hole in it.
+    SELECT greatest(clock_timestamp(), max(c.at)) INTO stamp
+      FROM (SELECT c2.at FROM pkgindex.changes c2 ORDER BY c2.revision DESC LIMIT 1) c;
   END IF;
 
   FOREACH line IN ARRAY lines LOOP
@@ -172,7 +152,7 @@ BEGIN
         DELETE FROM pkgindex.edges e WHERE e.pkg = pid;
         DELETE FROM pkgindex.packages p WHERE p.id = pid;
         changed := changed + 1;
-        INSERT INTO pkgindex.changes (revision, command, name, deps) VALUES (rev + changed, 'REMOVE', pname, '');
+        INSERT INTO pkgindex.changes (revision, command, name, deps, at) VALUES (rev + changed, 'REMOVE', pname, '', stamp);
         codes := codes || '0';
       END IF;
 
@@ -224,17 +204,95 @@ BEGIN
         INSERT INTO pkgindex.edges (pkg, dep) SELECT pid, d FROM unnest(added) d;
       END IF;
       changed := changed + 1;
-      INSERT INTO pkgindex.changes (revision, command, name, deps)
-        VALUES (rev + changed, 'INDEX', pname, array_to_string(dep_names, ','));
+      INSERT INTO pkgindex.changes (revision, command, name, deps, at)
+        VALUES (rev + changed, 'INDEX', pname, array_to_string(dep_names, ','), stamp);
       codes := codes || '0';
     END IF;
   END LOOP;
 
   IF changed > 0 THEN
     UPDATE pkgindex.meta SET revision = rev + changed;
+    -- Retention, as the SQLite store prunes in each commit: by count a range
+    -- delete on the primary key; by age a bounded walk from the oldest row.
+    IF keep_revisions IS NOT NULL THEN
+      DELETE FROM pkgindex.changes c WHERE c.revision <= rev + changed - keep_revisions;
+    END IF;
+    IF keep_millis IS NOT NULL THEN
+      DELETE FROM pkgindex.changes c
+       WHERE c.revision IN (SELECT c2.revision FROM pkgindex.changes c2 ORDER BY c2.revision LIMIT 1024)
+         AND c.at < stamp - keep_millis * interval '1 millisecond';
+    END IF;
+    PERFORM pg_notify('${CHANGES_CHANNEL}', (rev + changed)::text);
   END IF;
   RETURN codes;
 END;
 $fn$;
+`;
+
+/**
+ * Migration i (0-based) takes the schema from version i to version i + 1.
+ * Each runs in the start-up transaction, after the writer lock is taken, so
+ * concurrent node start-ups migrate once and no batch sees a half-migrated
+ * schema.
+ */
+export const MIGRATIONS: readonly string[] = [
+  String.raw`
+-- Version 1.
+
+-- A row means "indexed"; a name that is only mentioned has none. bigint
+-- ids: a REMOVE and re-INDEX takes a new id, and 2^31 of those is days of
+-- churn at a few thousand changes a second. The name
+-- rule is checked here too, so nothing but a valid name is ever stored,
+-- whoever writes. COLLATE "C": byte order, which is the protocol's own
+-- (ASCII) order and the cheapest comparison for the unique index.
+CREATE TABLE pkgindex.packages (
+  id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text COLLATE "C" NOT NULL UNIQUE CHECK (name ~ '^${NAME}$')
+);
+
+-- pkg depends on dep. A package's own edges go with it (CASCADE); a package
+-- something still depends on cannot be deleted (RESTRICT: checked at once,
+-- not deferred to the end of the transaction). edges_dep serves both the
+-- RESTRICT check and REMOVE's "does anything depend on it?".
+CREATE TABLE pkgindex.edges (
+  pkg bigint NOT NULL REFERENCES pkgindex.packages (id) ON DELETE CASCADE,
+  dep bigint NOT NULL REFERENCES pkgindex.packages (id) ON DELETE RESTRICT,
+  PRIMARY KEY (pkg, dep)
+);
+CREATE INDEX edges_dep ON pkgindex.edges (dep);
+
+-- The current revision: the number of the last change applied. One row.
+CREATE TABLE pkgindex.meta (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  revision  bigint NOT NULL CHECK (revision >= 0)
+);
+INSERT INTO pkgindex.meta (revision) VALUES (0);
+
+-- Every change that altered the index, one revision each, gap-free and in
+-- apply order (the change feed serves them). deps: the new dependency list,
+-- de-duplicated and sorted, joined by ','; '' for none and for REMOVE/CLEAR.
+-- CLEAR was written by version 1's replacing bulk load (everything removed);
+-- from version 2 on a replacing load records one REMOVE per package.
+CREATE TABLE pkgindex.changes (
+  revision bigint PRIMARY KEY,
+  command  text NOT NULL CHECK (command IN ('INDEX', 'REMOVE', 'CLEAR')),
+  name     text COLLATE "C" NOT NULL,
+  deps     text COLLATE "C" NOT NULL
+);
+
+`,
+  String.raw`
+-- Version 2 (the change feed on PostgreSQL, issue 14).
+
+-- When each change was applied, for retention by age. Rows of version 1 take
+-- the migration's time (a constant default: no table rewrite); later ones
+-- are stamped by their writer.
+ALTER TABLE pkgindex.changes ADD COLUMN at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE pkgindex.changes ALTER COLUMN at SET DEFAULT clock_timestamp();
+
+-- pkgindex.apply takes the retention and notifies: the new function replaces
+-- version 1's (a caller of the two-argument form reaches it, by its defaults).
+DROP FUNCTION IF EXISTS pkgindex.apply(text, boolean);
+${APPLY_FUNCTION}
 `,
 ];

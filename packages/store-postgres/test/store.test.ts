@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PostgresStore, SCHEMA_VERSION, WRITER_LOCK_KEY, isCommitOutcomeUnknown } from "../src/index.ts";
 import { codes, connect, databaseOf, rejection, useCluster, waitForLockWaiters, waitUntil } from "./helpers.ts";
 import { Model } from "./model.ts";
+import { MIGRATIONS } from "../src/schema.ts";
 import { Client } from "pg";
 
 const env = useCluster();
@@ -25,7 +26,7 @@ describe("start-up", () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
     const stores = await Promise.all([connect(url), connect(url), connect(url)]);
-    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, 1, 1]);
+    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, SCHEMA_VERSION, SCHEMA_VERSION]);
     expect(stores.every((s) => s.migration.to === SCHEMA_VERSION)).toBe(true);
     await stores[0].applyBatch("INDEX|a|\nINDEX|b|a");
     const again = await connect(url);
@@ -48,6 +49,31 @@ describe("start-up", () => {
         else process.env[key] = saved[key];
       }
     }
+  });
+
+  it("migrates a version 1 database: its history stays (stamped with the migration's time), apply is replaced, revisions go on", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    // Version 1 as a database has it: the tables, a history with a CLEAR, and its two-argument apply (a stand-in here).
+    await env.cluster.sql(
+      db,
+      `CREATE SCHEMA pkgindex;
+       CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+       INSERT INTO pkgindex.schema_version (version) VALUES (1);
+       ${MIGRATIONS[0]}
+       CREATE FUNCTION pkgindex.apply(batch text, allow_cycles boolean DEFAULT false) RETURNS text LANGUAGE sql AS $$ SELECT 'v1'::text $$;
+       INSERT INTO pkgindex.packages (name) VALUES ('a');
+       INSERT INTO pkgindex.changes (revision, command, name, deps) VALUES (1, 'INDEX', 'x', ''), (2, 'CLEAR', '', ''), (3, 'INDEX', 'a', '');
+       UPDATE pkgindex.meta SET revision = 3;`,
+    );
+    const before = Date.now();
+    const store = await connect(url);
+    expect(store.migration).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect(codes(await store.applyBatch("INDEX|b|a"))).toEqual([0]);
+    const rows = await env.cluster.sql(db, "SELECT revision::int, command, (extract(epoch FROM at) * 1000)::float8 AS at FROM pkgindex.changes ORDER BY revision");
+    expect(rows.map((r) => `${r.revision} ${r.command}`)).toEqual(["1 INDEX", "2 CLEAR", "3 INDEX", "4 INDEX"]);
+    for (const r of rows) expect(Number(r.at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await env.cluster.sql(db, "SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'apply' AND pronamespace = 'pkgindex'::regnamespace")).toEqual([{ n: 1 }]);
   });
 
   it("refuses a newer schema at once (no retrying until the timeout) and leaves it untouched", async () => {
@@ -315,17 +341,21 @@ describe("load, dumpEntries, bulkLoad", () => {
     expect(merge.message).toMatch(/^cannot load deps.txt: the index already holds 4 packages; load never merges/);
 
     const replaced = await store.bulkLoad([{ name: "q", deps: ["r"] }], { replace: true, missing: "create" });
-    expect(replaced).toMatchObject({ packages: 2, created: 1, replaced: 4, revision: 7 });
+    expect(replaced).toMatchObject({ packages: 2, created: 1, replaced: 4, revision: 10 });
     expect(await store.dumpEntries()).toEqual([{ name: "q", deps: ["r"] }, { name: "r", deps: [] }]);
     const log = await env.cluster.sql(db, "SELECT revision::int, command, name, deps FROM pkgindex.changes WHERE revision > 4 ORDER BY revision");
     expect(log).toEqual([
-      { revision: 5, command: "CLEAR", name: "", deps: "" },
-      { revision: 6, command: "INDEX", name: "r", deps: "" },
-      { revision: 7, command: "INDEX", name: "q", deps: "r" },
+      // The old index goes as one REMOVE per package (by name), as a SQLite load --replace records it.
+      { revision: 5, command: "REMOVE", name: "@scope/pkg", deps: "" },
+      { revision: 6, command: "REMOVE", name: "gtk+3", deps: "" },
+      { revision: 7, command: "REMOVE", name: "libsigc++", deps: "" },
+      { revision: 8, command: "REMOVE", name: "python@3.12", deps: "" },
+      { revision: 9, command: "INDEX", name: "r", deps: "" },
+      { revision: 10, command: "INDEX", name: "q", deps: "r" },
     ]);
     // Applying batches continues from the loaded revision.
     expect(codes(await store.applyBatch("INDEX|s|q"))).toEqual([0]);
-    expect(await store.revision()).toBe(8);
+    expect(await store.revision()).toBe(11);
   });
 
   it("bulkLoad refuses a bad file before writing anything", async () => {
