@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Challenge harness at concurrency 100 (brew data) against --workers 0, 2, 3 (memory and sqlite), interleaved, 3 rounds.
+# Challenge harness at concurrency 100 (brew data) against --workers 0, 1, 2, 3 (memory) and 0, 3 (sqlite), interleaved, 3 rounds.
 set -u
 NODE=/work/main/node_modules/node/bin/node
 OUT=/tmp/harness-time.jsonl; : > $OUT
 port=19400
 for round in 1 2 3; do
- for cfg in "0 memory" "2 memory" "3 memory" "0 sqlite" "3 sqlite"; do
+ for cfg in "0 memory" "1 memory" "2 memory" "3 memory" "0 sqlite" "3 sqlite"; do
   set -- $cfg; w=$1; store=$2
   port=$((port+1)); dir=$(mktemp -d)
   $NODE /work/main/apps/server/dist/pkgindex.js serve --host 127.0.0.1 --port $port --admin-port 0 --workers $w --store $store --data-dir $dir --log-level warn >/dev/null 2>&1 &
