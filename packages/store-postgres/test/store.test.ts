@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PostgresStore, SCHEMA_VERSION, WRITER_LOCK_KEY, isCommitOutcomeUnknown } from "../src/index.ts";
+import { MIGRATIONS } from "../src/schema.ts";
 import { codes, connect, databaseOf, rejection, useCluster, waitForLockWaiters, waitUntil } from "./helpers.ts";
 import { Model } from "./model.ts";
 import { Client } from "pg";
@@ -25,7 +26,7 @@ describe("start-up", () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
     const stores = await Promise.all([connect(url), connect(url), connect(url)]);
-    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, 1, 1]);
+    expect(stores.map((s) => s.migration.from).toSorted()).toEqual([0, SCHEMA_VERSION, SCHEMA_VERSION]);
     expect(stores.every((s) => s.migration.to === SCHEMA_VERSION)).toBe(true);
     await stores[0].applyBatch("INDEX|a|\nINDEX|b|a");
     const again = await connect(url);
@@ -62,6 +63,26 @@ describe("start-up", () => {
     expect(err.message).toMatch(new RegExp(`has pkgindex schema version ${SCHEMA_VERSION + 1}; this pkgindex understands up to ${SCHEMA_VERSION}$`));
     expect(err.message).toContain(`/${db}`);
     expect(await env.cluster.sql(db, "SELECT name FROM pkgindex.packages")).toEqual([{ name: "a" }]);
+  });
+
+  it("upgrades a version-1 database: the index, its revisions and the change log stay, and apply answers as before", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    // A database as a version-1 pkgindex left it, written through its function.
+    await env.cluster.sql(
+      db,
+      `CREATE SCHEMA pkgindex;
+       CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+       INSERT INTO pkgindex.schema_version (version) VALUES (1);
+       ${MIGRATIONS[0]}`,
+    );
+    expect(await env.cluster.sql(db, "SELECT pkgindex.apply($1) AS codes", ["INDEX|a|\nINDEX|b|a\nREMOVE|a|\nQUERY|b|"])).toEqual([{ codes: "0010" }]);
+    const store = await connect(url);
+    expect(store.migration).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect(await store.dumpEntries()).toEqual([{ name: "a", deps: [] }, { name: "b", deps: ["a"] }]);
+    expect(await store.revision()).toBe(2);
+    expect(codes(await store.applyBatch("QUERY|a|\nREMOVE|b|\nQUERY|b|\nINDEX|c|b\nQUERY|c|"))).toEqual([0, 0, 1, 1, 1]);
+    expect(await store.revision()).toBe(3);
   });
 
   it("refuses a schema named pkgindex that is not pkgindex's", async () => {
