@@ -109,7 +109,8 @@ export class RemoteEngine {
    * Connects (retrying with backoff up to the connect timeout; `onStatus`
    * hears why it is waiting) and migrates the schema. Rejects with the
    * store's PkgIndexError (PKGI_PG_CONNECT_FAILED naming the last problem,
-   * PKGI_PG_NEWER_SCHEMA, PKGI_PG_SCHEMA).
+   * PKGI_PG_NEWER_SCHEMA when the schema was still newer at the timeout,
+   * PKGI_PG_SCHEMA at once for a foreign one).
    */
   static async open(options: RemoteEngineOptions, logger: Logger, onStatus: StoreStatusListener): Promise<{ engine: RemoteEngine; millis: number }> {
     const started = performance.now();

@@ -51,18 +51,50 @@ describe("start-up", () => {
     }
   });
 
-  it("refuses a newer schema at once (no retrying until the timeout) and leaves it untouched", async () => {
+  it("a newer schema: retried with backoff, each wait naming both versions, then PKGI_PG_NEWER_SCHEMA in one line at the connect timeout; nothing touched", async () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
     await (await connect(url)).applyBatch("INDEX|a|");
     await env.cluster.sql(db, "UPDATE pkgindex.schema_version SET version = $1", [SCHEMA_VERSION + 1]);
+    const reasons: string[] = [];
+    const delays: number[] = [];
     const started = performance.now();
-    const err = await rejection(PostgresStore.connect({ connectionString: url, connectTimeoutMillis: 60_000 }));
-    expect(performance.now() - started).toBeLessThan(30_000);
+    const err = await rejection(
+      PostgresStore.connect({
+        connectionString: url,
+        connectTimeoutMillis: 800,
+        onRetry: ({ reason, delayMillis }) => {
+          reasons.push(reason);
+          delays.push(delayMillis);
+        },
+      }),
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(800);
+    const versions = new RegExp(`/${db} has pkgindex schema version ${SCHEMA_VERSION + 1}; this pkgindex understands up to ${SCHEMA_VERSION}$`);
     expect(err).toMatchObject({ pkgIndexError: true, code: "PKGI_PG_NEWER_SCHEMA", oneLine: true });
-    expect(err.message).toMatch(new RegExp(`has pkgindex schema version ${SCHEMA_VERSION + 1}; this pkgindex understands up to ${SCHEMA_VERSION}$`));
-    expect(err.message).toContain(`/${db}`);
+    expect(err.message).toMatch(versions);
+    expect(reasons.length).toBeGreaterThanOrEqual(2);
+    for (const reason of reasons) expect(reason).toMatch(versions);
+    expect(delays[1]).toBeGreaterThan(delays[0]);
+    expect(await env.cluster.sql(db, "SELECT version FROM pkgindex.schema_version")).toEqual([{ version: SCHEMA_VERSION + 1 }]);
     expect(await env.cluster.sql(db, "SELECT name FROM pkgindex.packages")).toEqual([{ name: "a" }]);
+  });
+
+  it("a newer schema that goes back to this version while it waits (a rollback) is used once it does", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    await (await connect(url)).applyBatch("INDEX|a|");
+    await env.cluster.sql(db, "UPDATE pkgindex.schema_version SET version = $1", [SCHEMA_VERSION + 1]);
+    let rolledBack: Promise<unknown> | undefined;
+    const store = await connect(url, {
+      connectTimeoutMillis: 30_000,
+      onRetry: () => {
+        rolledBack ??= env.cluster.sql(db, "UPDATE pkgindex.schema_version SET version = $1", [SCHEMA_VERSION]);
+      },
+    });
+    expect(rolledBack).toBeDefined();
+    expect(store.migration).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+    expect(codes(await store.applyBatch("QUERY|a|"))).toEqual([0]);
   });
 
   it("upgrades a version-1 database: the index, its revisions and the change log stay, and apply answers as before", async () => {
