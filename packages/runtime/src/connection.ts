@@ -62,6 +62,10 @@ const sharedShape = createLineShape();
  */
 const CLOSE_GRACE_MS = 2000;
 const E_LINE_TOO_LONG = PROTOCOL_ERRORS.LINE_TOO_LONG.code;
+/** Connection.paused: reading, or paused with --max-pending-replies commands still at the index, or with --max-write-buffer bytes the kernel would not take. */
+const READING = 0;
+const PAUSED_FOR_INDEX = 1;
+const PAUSED_FOR_CLIENT = 2;
 
 /**
  * The socket's Connection. Socket listeners are shared functions that find
@@ -109,7 +113,8 @@ export class Connection {
   private readonly identity: ClientIdentity;
   /** After our FIN: destroys a socket whose client keeps its side open (cleared when the socket closes). */
   private graceTimer: NodeJS.Timeout | null = null;
-  private paused = false;
+  /** READING, or why reading is paused (PAUSED_FOR_INDEX, PAUSED_FOR_CLIENT). */
+  private paused = READING;
   private closing = false;
   /** A command's outcome is unknown: nothing more is answered, the socket ends. */
   private abandoned = false;
@@ -186,6 +191,11 @@ export class Connection {
       }
       return;
     }
+    if (this.paused === PAUSED_FOR_INDEX && this.socket.writableLength >= this.ctx.limits.maxWriteBuffer) {
+      // The index has answered, but now the client is the one not reading.
+      this.paused = PAUSED_FOR_CLIENT;
+      if (this.ctx.debug) this.logPause();
+    }
     this.maybeResume();
   }
 
@@ -235,21 +245,33 @@ export class Connection {
       ctx.reporter.report(REJECT_LINE_TOO_LONG, this.remoteAddress, "connection closed: request line longer than --max-line-bytes");
       this.ring.push(REPLY_ERROR, this.readAt);
       this.beginClosing();
-    } else if (
-      !this.paused &&
-      (this.ring.size >= ctx.limits.maxPendingReplies || this.socket.writableLength >= ctx.limits.maxWriteBuffer)
-    ) {
-      this.paused = true;
-      this.socket.pause();
-      ctx.reporter.report(REJECT_PENDING_CAP, this.remoteAddress, "reading paused: replies owed reached --max-pending-replies or --max-write-buffer");
-      if (ctx.debug) {
-        ctx.logger.debug(
-          { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
-          "reading paused: client is not reading its replies",
-        );
-      }
+      if (this.ring.readyCount > 0) this.flush();
+      return;
     }
+    // Write what is ready first, then judge what is still owed: replies the
+    // chunk's own lines got at once are not owed once written, so a client
+    // that pipelines a large chunk and reads its replies is not paused, and
+    // a pause says why: the index has not answered yet, or the client does
+    // not read (the kernel took no more and our buffer is full).
     if (this.ring.readyCount > 0) this.flush();
+    if (this.paused !== READING) return;
+    if (this.socket.writableLength >= ctx.limits.maxWriteBuffer) this.pause(PAUSED_FOR_CLIENT);
+    else if (this.ring.size >= ctx.limits.maxPendingReplies) this.pause(PAUSED_FOR_INDEX);
+  }
+
+  private pause(why: number): void {
+    const ctx = this.ctx;
+    this.paused = why;
+    this.socket.pause();
+    ctx.reporter.report(REJECT_PENDING_CAP, this.remoteAddress, "reading paused: replies owed reached --max-pending-replies or --max-write-buffer");
+    if (ctx.debug) this.logPause();
+  }
+
+  private logPause(): void {
+    this.ctx.logger.debug(
+      { client: this.remoteAddress, owed: this.ring.size, queuedBytes: this.socket.writableLength },
+      this.paused === PAUSED_FOR_CLIENT ? "reading paused: client is not reading its replies" : "reading paused: replies wait for the index",
+    );
   }
 
   /**
@@ -295,17 +317,17 @@ export class Connection {
 
   private beginClosing(): void {
     this.closing = true;
-    if (this.paused) {
-      this.paused = false;
+    if (this.paused !== READING) {
+      this.paused = READING;
       this.socket.resume();
     }
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closing || this.closed) return;
+    if (this.paused === READING || this.closing || this.closed) return;
     const limits = this.ctx.limits;
     if (this.ring.size * 2 <= limits.maxPendingReplies && this.socket.writableLength * 2 <= limits.maxWriteBuffer) {
-      this.paused = false;
+      this.paused = READING;
       this.socket.resume();
       if (this.ctx.debug) this.ctx.logger.debug({ client: this.remoteAddress }, "reading resumed");
     }
