@@ -18,7 +18,7 @@ function rssKiB(pid: number): Promise<number> {
 // to ~36 MiB of it (the client's send buffer, 4 MiB at most here, and the
 // server's receive buffer, autotuned up to 32 MiB): the rest stays queued
 // in the client.
-const SURPLUS_UNIT = "x".repeat(8191) + "\n" + "QUERY|greedy-never-indexed|\n";
+const SURPLUS_UNIT = `${"x".repeat(8191)}\nQUERY|greedy-never-indexed|\n`;
 const SURPLUS_UNITS = 8192;
 
 describe.each(MODES)("a client that does not read its replies, --workers %i", (workers) => {

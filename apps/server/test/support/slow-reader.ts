@@ -27,12 +27,12 @@ const CHUNK = UNIT.repeat(UNITS_PER_CHUNK);
  */
 export async function fillUntilNotRead(server: LoggingProcess, socket: net.Socket): Promise<number> {
   const notRead = server.waitForLog((l) => l.msg === NOT_READ);
-  let stopped = false;
+  const state = { stopped: false };
   void notRead.then(() => {
-    stopped = true;
+    state.stopped = true;
   });
   let chunks = 0;
-  while (!stopped) {
+  while (!state.stopped) {
     chunks++;
     // Each chunk is larger than the socket's high-water mark, so write()
     // returns false and this waits for the kernel to take it, or for the
@@ -50,9 +50,12 @@ export function replyAt(i: number): string {
   return UNIT_REPLIES[i % UNIT_REPLIES.length];
 }
 
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 /** Replies the server answered (index results and protocol errors), from its "final counters" log line. */
 export function answeredAtExit(logs: readonly Record<string, unknown>[]): number {
   const counters = logs.find((l) => l.msg === "final counters") as { threads: { results: number[]; protocolErrors: number[] }[] } | undefined;
-  const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
   return (counters?.threads ?? []).reduce((total, t) => total + sum(t.results) + sum(t.protocolErrors), 0);
 }
