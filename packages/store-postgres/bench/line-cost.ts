@@ -9,7 +9,8 @@
 //
 //   npx pnpm@10.34.8 exec node packages/store-postgres/bench/line-cost.ts [rounds] [size]
 //
-// Kinds: "query" (QUERY only, half the names indexed), "index" (INDEX of
+// Kinds: "query" (QUERY only, half the names indexed), "long" (QUERY only,
+// 200-byte names, none indexed), "index" (INDEX of
 // new packages with 0-3 dependencies on indexed ones), "mixed" (the
 // apply-rate.ts mix: 70% INDEX, 15% QUERY, 15% REMOVE over 2,000 names).
 import { Client } from "pg";
@@ -19,7 +20,7 @@ import { MIGRATIONS } from "../src/schema.ts";
 const rounds = Number(process.argv[2] ?? 5);
 const size = Number(process.argv[3] ?? 4_096);
 const PACKAGES = 2_000;
-const KINDS = ["query", "index", "mixed"] as const;
+const KINDS = ["query", "long", "index", "mixed"] as const;
 
 // What migrate() creates before the first migration.
 const VERSION_TABLE = `CREATE SCHEMA pkgindex;
@@ -35,6 +36,7 @@ function random(n: number): number {
 let fresh = 0;
 function line(kind: (typeof KINDS)[number]): string {
   if (kind === "query") return `QUERY|p${random(PACKAGES * 2)}|`;
+  if (kind === "long") return `QUERY|${"n".repeat(200)}${random(PACKAGES)}|`;
   if (kind === "index") {
     const deps: string[] = [];
     for (let k = random(4); k > 0; k--) deps.push(`p${random(PACKAGES)}`);
