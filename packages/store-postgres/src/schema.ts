@@ -338,19 +338,24 @@ BEGIN
            coalesce(bool_or(split.l_cmd <> 'QUERY') OVER (
              PARTITION BY split.l_name ORDER BY split.l_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS l_stale
       FROM split LEFT JOIN pkgindex.packages p ON p.name = split.l_name
+  ), judged AS (
+    -- l_todo: left to the loop (a valid line that writes, or a QUERY of a
+    -- name written earlier). A malformed line has no command, but its
+    -- split_part name may be one the batch writes: it is never left.
+    SELECT parsed.*, (l_cmd IS NOT NULL AND (l_cmd <> 'QUERY' OR l_stale)) AS l_todo FROM parsed
   )
   SELECT array_agg(CASE
                      WHEN l_cmd IS NULL THEN '2'
                      WHEN l_cmd = 'QUERY' AND NOT l_stale THEN CASE WHEN l_id IS NULL THEN '1' ELSE '0' END
                    END ORDER BY l_at),
-         array_agg(l_at ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale),
-         array_agg(l_cmd ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale),
-         array_agg(l_name ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale),
-         array_agg(l_deps ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale),
-         array_agg(l_id ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale),
-         array_agg(l_stale ORDER BY l_at) FILTER (WHERE l_cmd <> 'QUERY' OR l_stale)
+         array_agg(l_at ORDER BY l_at) FILTER (WHERE l_todo),
+         array_agg(l_cmd ORDER BY l_at) FILTER (WHERE l_todo),
+         array_agg(l_name ORDER BY l_at) FILTER (WHERE l_todo),
+         array_agg(l_deps ORDER BY l_at) FILTER (WHERE l_todo),
+         array_agg(l_id ORDER BY l_at) FILTER (WHERE l_todo),
+         array_agg(l_stale ORDER BY l_at) FILTER (WHERE l_todo)
     INTO codes, todo_at, todo_cmd, todo_name, todo_deps, todo_id, todo_stale
-    FROM parsed;
+    FROM judged;
 
   FOR k IN 1 .. coalesce(cardinality(todo_at), 0) LOOP
     at_line := todo_at[k];
