@@ -5,8 +5,11 @@ import { METRIC } from "./metric-names.ts";
 
 export interface CommandFamilyOptions {
   stats: CommandStats;
-  /** Only QUERY (an I/O worker answers nothing else itself). */
-  queriesOnly: boolean;
+  /**
+   * An I/O worker: it answers QUERYs and the INDEXes and REMOVEs that change
+   * nothing from the read view (OK or FAIL), never a write's ERROR.
+   */
+  ioWorker: boolean;
   /** A durable store: INDEX and REMOVE are answered ERROR while it is full. */
   durable: boolean;
 }
@@ -14,8 +17,8 @@ export interface CommandFamilyOptions {
 /**
  * Commands answered, by command and result. Every thread that answers
  * commands reports it: the state owner (or the single thread) for what it
- * applies, and each I/O worker for the QUERYs it answers from the read view
- * (--reads local). The series carry no thread label, so the aggregated
+ * applies, and each I/O worker for what it answers from the read view
+ * (--reads local: QUERYs, and INDEX/REMOVE that change nothing). The series carry no thread label, so the aggregated
  * exposition sums them into one count per command and result. Only results
  * that can happen get a series: QUERY is OK or FAIL; INDEX and REMOVE are
  * also ERROR only while a durable store is full (malformed lines are
@@ -26,17 +29,16 @@ export function commandFamily(options: CommandFamilyOptions): MetricJson {
   const samples: Sample[] = [];
   const add = (command: number, reply: number) =>
     samples.push({ labels: { command: COMMAND_NAMES[command], result: REPLY_TEXT[reply].trim() }, value: stats.results[command * 3 + reply] });
-  const writes = options.queriesOnly ? [] : [CMD_INDEX, CMD_REMOVE];
-  for (const command of writes) {
+  for (const command of [CMD_INDEX, CMD_REMOVE]) {
     add(command, REPLY_OK);
     add(command, REPLY_FAIL);
-    if (options.durable) add(command, REPLY_ERROR);
+    if (options.durable && !options.ioWorker) add(command, REPLY_ERROR);
   }
   add(CMD_QUERY, REPLY_OK);
   add(CMD_QUERY, REPLY_FAIL);
   return counterFamily(
     METRIC.commands,
-    "Commands answered, by command and result (QUERYs answered by I/O workers from the read view included).",
+    "Commands answered, by command and result (what I/O workers answer from the read view included).",
     samples,
   );
 }

@@ -62,7 +62,7 @@ export function createThreadMetrics(options: ThreadMetricsOptions): ThreadMetric
   const storeWritable = options.storeWritable ?? (() => true);
   return {
     snapshot(): MetricsSnapshot {
-      const out: MetricJson[] = [commandFamily({ stats, queriesOnly: role === "io-worker", durable })];
+      const out: MetricJson[] = [commandFamily({ stats, ioWorker: role === "io-worker", durable })];
       if (role !== "state-owner") out.push(...connectionFamilies({ stats, worker, rejectReasons, tracked, liveObjects: options.liveObjects }));
       if (role !== "io-worker") out.push(...stateFamilies({ stats, indexSize, batches: role === "state-owner", durable, storeWritable }));
       out.push(...runtime.families());

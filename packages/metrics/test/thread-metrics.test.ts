@@ -159,8 +159,13 @@ describe("createThreadMetrics: the registry reads CommandStats at scrape time", 
       'pkgindex_commands_total{command="INDEX",result="ERROR"}',
       'pkgindex_commands_total{command="REMOVE",result="ERROR"}',
     ]);
-    const reads = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1 }));
+    // An I/O worker answers QUERYs and the INDEX/REMOVE that change nothing (OK or FAIL), never ERROR, durable store or not.
+    const reads = await scrape(createThreadMetrics({ role: "io-worker", stats: new CommandStats(), worker: 1, durable: true }));
     expect([...reads.keys()].filter((k) => k.startsWith("pkgindex_commands_total"))).toEqual([
+      'pkgindex_commands_total{command="INDEX",result="OK"}',
+      'pkgindex_commands_total{command="INDEX",result="FAIL"}',
+      'pkgindex_commands_total{command="REMOVE",result="OK"}',
+      'pkgindex_commands_total{command="REMOVE",result="FAIL"}',
       'pkgindex_commands_total{command="QUERY",result="OK"}',
       'pkgindex_commands_total{command="QUERY",result="FAIL"}',
     ]);
