@@ -9,7 +9,6 @@ import { PostgresStore, SCHEMA_VERSION, WRITER_LOCK_KEY, isCommitOutcomeUnknown 
 import { MIGRATIONS } from "../src/schema.ts";
 import { codes, connect, databaseOf, rejection, useCluster, waitForLockWaiters, waitUntil } from "./helpers.ts";
 import { Model } from "./model.ts";
-import { MIGRATIONS } from "../src/schema.ts";
 import { Client } from "pg";
 
 const env = useCluster();
