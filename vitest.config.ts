@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+const onPostgres = process.env.PKGINDEX_TEST_STORE === "postgres";
+const report = process.env.PKGINDEX_TEST_REPORT;
+
 // One root config so `vitest run` covers every workspace package and app.
 export default defineConfig({
   test: {
@@ -10,10 +13,12 @@ export default defineConfig({
     maxWorkers: 2,
     // PKGINDEX_TEST_STORE=postgres: the integration suite's servers run on
     // PostgreSQL (apps/server/test/support/server-process.ts).
-    globalSetup: process.env.PKGINDEX_TEST_STORE === "postgres" ? ["apps/server/test/support/postgres-global-setup.ts"] : [],
-    // .ci/run asks for a JSON report to print its one-line summary from.
-    reporters: process.env.PKGINDEX_TEST_REPORT
-      ? ["default", ["json", { outputFile: process.env.PKGINDEX_TEST_REPORT }]]
+    globalSetup: onPostgres ? ["apps/server/test/support/postgres-global-setup.ts"] : [],
+    // .ci/run asks for a JSON report to print its one-line summary from; the
+    // PostgreSQL run of scripts/run-tests.sh writes its own beside it
+    // (x.json, x.postgres.json), and .ci/run sums both.
+    reporters: report
+      ? ["default", ["json", { outputFile: onPostgres ? report.replace(/(\.json)?$/, ".postgres.json") : report }]]
       : ["default"],
   },
 });

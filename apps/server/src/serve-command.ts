@@ -142,6 +142,8 @@ export async function serveCommand(raw: RawServeOptions): Promise<void> {
       clientAuth: config.tls?.clientAuth,
       workers: config.workers,
       store: config.store,
+      // In effect, not as asked: postgres forces owner (docs/DECISIONS.md, issue 13).
+      ...(config.workers > 0 ? { reads: config.reads } : {}),
       revision: server.revision(),
       ...(server.feedPort === undefined ? {} : { feedPort: server.feedPort }),
       node: process.versions.node,

@@ -73,10 +73,13 @@ describe.each([0, 2])("live backup, --workers %i", (workers) => {
 describe("backup refusals", () => {
   it("a --store memory server has nothing to back up: one line, exit 1, and the server serves on", async () => {
     const server = await startServer(["--workers", "0", "--store", "memory"], {}, { admin: true, entry: ENTRY });
+    // The store in effect: PKGINDEX_TEST_STORE=postgres runs it on PostgreSQL,
+    // whose refusal points at PostgreSQL's own tools instead.
+    const { store } = (await server.waitForLog((l) => l.msg === "listening")) as { store: string };
     const file = path.join(tempDir("pkgindex-backup-out-"), "backup.db");
     const run = await runCli(["backup", file, "--admin-host", "127.0.0.1", "--admin-port", String(server.adminPort)], {}, ENTRY);
     expect(run.code).toBe(1);
-    expectOneLine(run.stderr, "409", "PKGI_BACKUP_UNAVAILABLE", "--store memory");
+    expectOneLine(run.stderr, "409", "PKGI_BACKUP_UNAVAILABLE", `--store ${store}`, store === "memory" ? "keeps nothing on disk" : "pg_dump");
     expect(readdirSync(path.dirname(file))).toEqual([]);
     const c = await LineClient.connect(server.port);
     expect(await c.send("INDEX|still-up|")).toBe("OK");

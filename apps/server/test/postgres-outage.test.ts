@@ -2,7 +2,7 @@
 // backoff, /readyz 503 with the reason, then one line and exit 1, or serve
 // once it comes), and under load (a batch whose COMMIT outcome is unknown
 // closes its connections unanswered; the node reconnects by itself).
-import { WRITER_LOCK_KEY } from "@pkgindex/store-postgres";
+import { PostgresStore, SCHEMA_VERSION, WRITER_LOCK_KEY } from "@pkgindex/store-postgres";
 import { databaseOf, spawnLogging } from "@pkgindex/server-process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,6 +64,49 @@ describe.each([0, 2])("--store postgres --workers %i, database away at start-up"
       expect(run.logs.some((l) => l.msg === "listening")).toBe(false);
     } finally {
       rmSync(nowhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each([0, 2])("--store postgres --workers %i, a newer schema at start-up", (workers) => {
+  it("/readyz 503 naming both versions while it retries, serving once the schema is back at this version; else one line naming them and exit 1", async () => {
+    const url = await env.cluster.createDatabase();
+    const db = databaseOf(url);
+    await (await PostgresStore.connect({ connectionString: url })).close();
+    await env.cluster.sql(db, "UPDATE pkgindex.schema_version SET version = $1", [SCHEMA_VERSION + 1]);
+    const versions = `has pkgindex schema version ${SCHEMA_VERSION + 1}; this pkgindex understands up to ${SCHEMA_VERSION}`;
+    const start = async (timeoutSeconds: number) => {
+      const adminPort = await freePort();
+      const run = spawnLogging(CLI, [
+        "serve", "--host", "127.0.0.1", "--port", "0", "--admin-host", "127.0.0.1", "--admin-port", String(adminPort),
+        ...postgresArgs(url, workers, timeoutSeconds),
+      ]);
+      const waiting = await adminUntil(adminPort, (r) => r.status === 503 && r.body.includes("waiting for PostgreSQL"), run);
+      expect(waiting.body).toContain("[-]store-reachable failed");
+      expect(waiting.body).toMatch(new RegExp(`reason: waiting for PostgreSQL \\(attempt \\d+\\): PostgreSQL database .*/${db} ${versions}`));
+      return { run, adminPort };
+    };
+
+    // Nobody fixes it: one line naming the versions after the timeout, exit 1.
+    const given = await start(3);
+    expect(await given.run.exited).toBe(1);
+    const stderr = given.run.stderr().trimEnd();
+    expect(stderr.split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^pkgindex: \\[PKGI_PG_NEWER_SCHEMA\\] PostgreSQL database .*/${db} ${versions}$`));
+    expect(given.run.logs.some((l) => l.msg === "listening")).toBe(false);
+
+    // The schema goes back to this version while it waits (a rollback): it serves.
+    const waited = await start(30);
+    await env.cluster.sql(db, "UPDATE pkgindex.schema_version SET version = $1", [SCHEMA_VERSION]);
+    try {
+      const listening = await waited.run.waitForLog((l) => l.msg === "listening");
+      await adminUntil(waited.adminPort, (r) => r.status === 200);
+      const c = await LineClient.connect(listening.port as number);
+      expect(await c.send("INDEX|after-rollback|")).toBe("OK");
+      c.close();
+    } finally {
+      waited.run.child.kill("SIGTERM");
+      expect(await waited.run.exited).toBe(0);
     }
   });
 });

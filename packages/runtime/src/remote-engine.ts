@@ -12,9 +12,10 @@ const INITIAL_BYTES = 64 * 1024;
  * A batch that has grown past either bound while another was at PostgreSQL
  * is sealed and the next one begun: one call stays bounded in the
  * database's memory and time (and in what an unknown outcome leaves
- * unanswered), even after an outage let lines pile up. pkgindex.apply
- * costs about 0.1 ms per QUERY line and 0.4 ms per INDEX line (measured on
- * a busy 2-core machine), so 4,096 lines stay well inside COMMIT_TIMEOUT_MS.
+ * unanswered), even after an outage let lines pile up. pkgindex.apply cost
+ * at most about 0.4 ms per INDEX line in schema version 1, less in version 2
+ * (docs/DECISIONS.md, issue 13; measured on a busy 2-core machine), so
+ * 4,096 lines stay well inside COMMIT_TIMEOUT_MS.
  */
 const MAX_BATCH_LINES = 4096;
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -112,7 +113,8 @@ export class RemoteEngine {
    * Connects (retrying with backoff up to the connect timeout; `onStatus`
    * hears why it is waiting) and migrates the schema. Rejects with the
    * store's PkgIndexError (PKGI_PG_CONNECT_FAILED naming the last problem,
-   * PKGI_PG_NEWER_SCHEMA, PKGI_PG_SCHEMA).
+   * PKGI_PG_NEWER_SCHEMA when the schema was still newer at the timeout,
+   * PKGI_PG_SCHEMA at once for a foreign one).
    */
   static async open(options: RemoteEngineOptions, logger: Logger, onStatus: StoreStatusListener): Promise<{ engine: RemoteEngine; millis: number }> {
     const started = performance.now();

@@ -19,12 +19,13 @@ const batchCount = Number(process.argv[3] ?? 400);
 const SIZE = 8;
 
 const advisory = `PERFORM pg_advisory_xact_lock(${WRITER_LOCK_KEY});`;
-const source = MIGRATIONS[0];
-const start = source.indexOf("CREATE FUNCTION pkgindex.apply");
+// The function as the newest migration that (re)creates it defines it.
+const source = MIGRATIONS.findLast((m) => /CREATE (OR REPLACE )?FUNCTION pkgindex\.apply\(/.test(m)) ?? "";
+const start = source.search(/CREATE (OR REPLACE )?FUNCTION pkgindex\.apply\(/);
 if (start === -1 || !source.includes(advisory)) throw new Error("lock-compare: the function text changed; update this benchmark");
 const rowLockVariant = source
   .slice(start)
-  .replace("CREATE FUNCTION pkgindex.apply", "CREATE FUNCTION pkgindex.apply_rowlock")
+  .replace(/CREATE (OR REPLACE )?FUNCTION pkgindex\.apply\(/, "CREATE FUNCTION pkgindex.apply_rowlock(")
   .replace(advisory, "PERFORM 1 FROM pkgindex.meta FOR UPDATE;");
 
 function median(values: number[]): number {

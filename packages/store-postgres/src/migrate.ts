@@ -2,7 +2,11 @@ import { PkgIndexError } from "@pkgindex/errors";
 import type { Client } from "pg";
 import { MIGRATIONS, SCHEMA_VERSION, WRITER_LOCK_KEY } from "./schema.ts";
 
-/** A refusal that waiting will not cure (a newer or a foreign schema): connect() does not retry it. */
+/**
+ * A refusal that waiting will not cure (a schema named pkgindex that is not
+ * pkgindex's): connect() does not retry it. A newer schema is a plain
+ * PkgIndexError, retried: a rolling deploy or a rollback can end it.
+ */
 export class SchemaRefusal extends PkgIndexError {}
 
 export interface MigrationResult {
@@ -46,7 +50,7 @@ export async function migrate(client: Client, target: string): Promise<Migration
       throw new SchemaRefusal("PKGI_PG_SCHEMA", { target, reason: "pkgindex.schema_version holds no valid version row" });
     }
     if (found > SCHEMA_VERSION) {
-      throw new SchemaRefusal("PKGI_PG_NEWER_SCHEMA", { target, found, supported: SCHEMA_VERSION });
+      throw new PkgIndexError("PKGI_PG_NEWER_SCHEMA", { target, found, supported: SCHEMA_VERSION });
     }
     for (let v = found; v < SCHEMA_VERSION; v++) {
       await client.query(MIGRATIONS[v]);

@@ -118,7 +118,8 @@ export function targetOf(config: ClientConfig): string {
  * - PKGI_PG_CONNECT_FAILED: no connection within the connect timeout;
  *   nothing was sent.
  * - PKGI_PG_READ_FAILED (query, load, dumpEntries, revision).
- * - PKGI_PG_NEWER_SCHEMA / PKGI_PG_SCHEMA (connect, reconnect).
+ * - PKGI_PG_NEWER_SCHEMA (connect, reconnect: still newer at the deadline)
+ *   / PKGI_PG_SCHEMA (at once).
  */
 export class PostgresStore {
   /** user@host:port/database, for messages. */
@@ -147,8 +148,10 @@ export class PostgresStore {
    * Connects, sets the session up and migrates the schema, retrying with
    * backoff (100 ms doubling to 2 s) until connectTimeoutMillis. Resolves to
    * a ready store; rejects with PKGI_PG_CONNECT_FAILED naming the last
-   * problem, or at once with PKGI_PG_NEWER_SCHEMA / PKGI_PG_SCHEMA for a
-   * schema that waiting cannot fix.
+   * problem, with PKGI_PG_NEWER_SCHEMA if the schema was still newer than
+   * this code at the deadline (a rolling deploy or a rollback may end that,
+   * so it is retried too), or at once with PKGI_PG_SCHEMA for a schema that
+   * is not pkgindex's.
    */
   static async connect(options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const config = clientConfig(options);
@@ -433,6 +436,8 @@ export async function openWithRetry(
       const remaining = deadline - performance.now();
       const reason = err instanceof PkgIndexError ? err.message : describe(err);
       if (remaining <= 0) {
+        // Connected, but the schema is from a newer pkgindex: name that, not a connect failure.
+        if (err instanceof PkgIndexError && err.code === "PKGI_PG_NEWER_SCHEMA") throw err;
         throw new PkgIndexError("PKGI_PG_CONNECT_FAILED", { target, seconds: timeout / 1000, reason }, { cause: err });
       }
       const wait = Math.min(delay, remaining);

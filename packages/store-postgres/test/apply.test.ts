@@ -53,6 +53,13 @@ describe("pkgindex.apply agrees with the reference model", () => {
 });
 
 describe("pkgindex.apply", () => {
+  it("a malformed line naming a package the batch writes is ERROR and changes nothing (version 2 leaves only valid lines to its loop)", async () => {
+    const { store } = await freshStore();
+    expect(codes(await store.applyBatch("INDEX|a|\nINDEX|a|b,\nREMOVE|a|x|y\nQUERY|a|\nINDEX|a b|\nQUERY|a|"))).toEqual([0, 2, 2, 0, 2, 0]);
+    expect(await store.dumpEntries()).toEqual([{ name: "a", deps: [] }]);
+    expect(await store.revision()).toBe(1);
+  });
+
   it("splits lines on \\n with or without a trailing one; an empty batch is empty", async () => {
     const { store } = await freshStore();
     expect(codes(await store.applyBatch(""))).toEqual([]);
