@@ -8,6 +8,7 @@
 // The mix is INDEX-heavy: 70% INDEX of one of 2,000 packages with 0-3
 // dependencies on lower-numbered ones (no cycles; most change the list, so
 // most take a revision), 15% QUERY, 15% REMOVE (FAIL while depended on).
+import { median, mixedLine, seededRandom } from "./bench-lines.ts";
 import { PostgresStore } from "../src/index.ts";
 import { startCluster } from "@pkgindex/server-process";
 
@@ -16,26 +17,10 @@ const commands = Number(process.argv[3] ?? 2_048);
 const SIZES = [1, 8, 64];
 const PACKAGES = 2_000;
 
-let seed = 7;
-function random(n: number): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed % n;
-}
+const random = seededRandom(7);
 
-function line(): string {
-  const r = random(100);
-  const i = 1 + random(PACKAGES - 1);
-  if (r < 15) return `QUERY|p${i}|`;
-  if (r < 30) return `REMOVE|p${i}|`;
-  const deps: string[] = [];
-  for (let k = random(4); k > 0; k--) deps.push(`p${random(i)}`);
-  return `INDEX|p${i}|${deps.join(",")}`;
-}
+const line = (): string => mixedLine(random, PACKAGES);
 
-function median(values: number[]): number {
-  const s = values.toSorted((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 const cluster = await startCluster();
 try {

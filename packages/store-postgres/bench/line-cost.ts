@@ -13,6 +13,7 @@
 // 200-byte names, none indexed), "index" (INDEX of
 // new packages with 0-3 dependencies on indexed ones), "mixed" (the
 // apply-rate.ts mix: 70% INDEX, 15% QUERY, 15% REMOVE over 2,000 names).
+import { median, mixedLine, seededRandom } from "./bench-lines.ts";
 import { Client } from "pg";
 import { startCluster } from "@pkgindex/server-process";
 import { MIGRATIONS } from "../src/schema.ts";
@@ -27,11 +28,7 @@ const VERSION_TABLE = `CREATE SCHEMA pkgindex;
   CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
   INSERT INTO pkgindex.schema_version (version) VALUES (0);`;
 
-let seed = 11;
-function random(n: number): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed % n;
-}
+const random = seededRandom(11);
 
 let fresh = 0;
 function line(kind: (typeof KINDS)[number]): string {
@@ -42,19 +39,9 @@ function line(kind: (typeof KINDS)[number]): string {
     for (let k = random(4); k > 0; k--) deps.push(`p${random(PACKAGES)}`);
     return `INDEX|new${fresh++}|${deps.join(",")}`;
   }
-  const r = random(100);
-  const i = 1 + random(PACKAGES - 1);
-  if (r < 15) return `QUERY|p${i}|`;
-  if (r < 30) return `REMOVE|p${i}|`;
-  const deps: string[] = [];
-  for (let k = random(4); k > 0; k--) deps.push(`p${random(i)}`);
-  return `INDEX|p${i}|${deps.join(",")}`;
+  return mixedLine(random, PACKAGES);
 }
 
-function median(values: number[]): number {
-  const s = values.toSorted((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function timed(client: Client, batch: string): Promise<{ micros: number; codes: string }> {
   const started = performance.now();
