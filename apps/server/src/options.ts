@@ -19,7 +19,7 @@ export const SERVE_OPTIONS = {
     type: "string",
     default: "local",
     choices: ["local", "owner"],
-    describe: "Worker mode: local answers QUERY in the I/O worker from the shared read view; owner sends every command to the state owner (the pure actor path, for comparison)",
+    describe: "Worker mode: local answers QUERY, and INDEX/REMOVE that change nothing, in the I/O worker from the shared read view; owner sends every command to the state owner (the pure actor path, for comparison)",
   },
   store: {
     type: "string",
