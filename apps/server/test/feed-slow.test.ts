@@ -1,6 +1,6 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changesSince, expectConsecutive, FeedStream, startWithFeed, type Change, type FeedServerProcess } from "./support/feed-client.ts";
+import { changesSince, expectConsecutive, FeedStream, startWithFeed, untilFeedRevision, type Change, type FeedServerProcess } from "./support/feed-client.ts";
 import { LineClient } from "./support/line-client.ts";
 
 const BASE = 800;
@@ -40,6 +40,9 @@ describe.each([0, 2])("a stalled feed subscriber, --workers %i", (workers) => {
     const base = Array.from({ length: BASE }, (_, i) => `wide-base-${i}`);
     expect((await client.pipeline(base.map((b) => `INDEX|${b}|`))).every((r) => r === "OK")).toBe(true);
     const start = BASE;
+    // The feed hears of a change just after its OK (on PostgreSQL, after the
+    // NOTIFY and a read of pkgindex.changes): `since=now` below must mean `start`.
+    await untilFeedRevision(server.feedPort, start);
     const stalled = await stalledStream(server.feedPort);
     const keeping = await Promise.all([0, 1, 2].map(() => FeedStream.open(server.feedPort, `since=${start}&feed=continuous`)));
 
