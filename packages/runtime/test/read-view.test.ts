@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { DependencyGraph } from "@pkgindex/graph";
 import { CommandStats } from "@pkgindex/metrics";
-import fc from "fast-check";
+import * as fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ReferenceIndex } from "../../graph/test/support/reference-index.ts";
 import { ConnectionServer } from "../src/connection-server.ts";
@@ -53,6 +53,17 @@ async function layout() {
   const port = (await server.listen({ plain: 0, tls: null }, false)).plain!;
   return { store, stats, port, engine, batchesSeen: () => batches };
 }
+
+/** Indexes `lines` on `c` and releases every commit until all are answered. */
+async function committed(store: ControlledStore, c: LineSocket, lines: string[]): Promise<void> {
+  const want = c.replies.length + lines.length;
+  c.write(lines.map((l) => `${l}\n`).join(""));
+  while (c.replies.length < want) {
+    if (store.pending > 0) store.resolveNext();
+    await turns(1);
+  }
+}
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 describe("read view (in-process)", () => {
   it("a QUERY on another connection answered from the view does not see a change whose commit is held back", async () => {
@@ -125,15 +136,6 @@ describe("read view (in-process)", () => {
     expect(stats.localReads).toBe(before + 1);
   });
 
-  /** Indexes `lines` on `c` and releases every commit until all are answered. */
-  async function committed(store: ControlledStore, c: LineSocket, lines: string[]): Promise<void> {
-    const want = c.replies.length + lines.length;
-    c.write(lines.map((l) => `${l}\n`).join(""));
-    while (c.replies.length < want) {
-      if (store.pending > 0) store.resolveNext();
-      await turns(1);
-    }
-  }
 
   it("an INDEX or REMOVE that changes nothing is answered from the view; one that changes something goes to the state owner", async () => {
     const { store, stats, port, batchesSeen } = await layout();
@@ -189,7 +191,6 @@ describe("read view (in-process)", () => {
     const tables = new Promise<void>((resolve) => channel.port2.once("message", (m) => (reader.update(m), resolve())));
     view.addPort(channel.port1);
     await tables;
-    const bytes = (s: string) => new TextEncoder().encode(s);
     expect(reader.remove(bytes("s"), 0, 1)).toBe(REPLY_FAIL); // t depends on it
     graph.remove("t");
     view.published(graph.names.lookupString("t"), false);
