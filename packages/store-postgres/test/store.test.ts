@@ -13,6 +13,12 @@ import { Client } from "pg";
 
 const env = useCluster();
 
+/** A database as a version-1 pkgindex created it (what migrate() writes first, then migration 0). */
+const VERSION_1 = `CREATE SCHEMA pkgindex;
+  CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+  INSERT INTO pkgindex.schema_version (version) VALUES (1);
+  ${MIGRATIONS[0]}`;
+
 /** A session of its own on `url` (the test's "other node" or operator). */
 async function session(url: string): Promise<Client> {
   const client = new Client({ connectionString: url });
@@ -57,10 +63,7 @@ describe("start-up", () => {
     // Version 1 as a database has it: the tables, its two-argument apply, and a history with a CLEAR.
     await env.cluster.sql(
       db,
-      `CREATE SCHEMA pkgindex;
-       CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
-       INSERT INTO pkgindex.schema_version (version) VALUES (1);
-       ${MIGRATIONS[0]}
+      `${VERSION_1}
        INSERT INTO pkgindex.packages (name) VALUES ('a');
        INSERT INTO pkgindex.changes (revision, command, name, deps) VALUES (1, 'INDEX', 'x', ''), (2, 'CLEAR', '', ''), (3, 'INDEX', 'a', '');
        UPDATE pkgindex.meta SET revision = 3;`,
@@ -125,13 +128,7 @@ describe("start-up", () => {
     const url = await env.cluster.createDatabase();
     const db = databaseOf(url);
     // A database as a version-1 pkgindex left it, written through its function.
-    await env.cluster.sql(
-      db,
-      `CREATE SCHEMA pkgindex;
-       CREATE TABLE pkgindex.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
-       INSERT INTO pkgindex.schema_version (version) VALUES (1);
-       ${MIGRATIONS[0]}`,
-    );
+    await env.cluster.sql(db, VERSION_1);
     expect(await env.cluster.sql(db, "SELECT pkgindex.apply($1) AS codes", ["INDEX|a|\nINDEX|b|a\nREMOVE|a|\nQUERY|b|"])).toEqual([{ codes: "0010" }]);
     const store = await connect(url);
     expect(store.migration).toEqual({ from: 1, to: SCHEMA_VERSION });
